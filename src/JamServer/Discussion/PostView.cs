@@ -1,0 +1,41 @@
+using Marten.Events.Projections;
+
+namespace JamServer.Discussion;
+
+/// <summary>A post as readers see it; one document per post, written in the same transaction as its event.</summary>
+public sealed class PostView
+{
+    public string Id { get; set; } = "";
+    public string RoomId { get; set; } = "";
+    public long Seq { get; set; }
+    public string ThreadId { get; set; } = "";
+    public string? ParentId { get; set; }
+    public int Depth { get; set; }
+    public string AuthorId { get; set; } = "";
+    public string AuthorName { get; set; } = "";
+    public string Body { get; set; } = "";
+
+    /// <summary>The author's id and the client-made id together; unique, so a resent post is stored once.</summary>
+    public string IdempotencyKey { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public static string KeyOf(string authorId, string clientId) => $"{authorId}\n{clientId}";
+}
+
+public sealed partial class PostViewProjection : EventProjection
+{
+    public static PostView Create(PostWritten e) => new()
+    {
+        Id = e.PostId,
+        RoomId = e.RoomId,
+        Seq = e.Seq,
+        ThreadId = e.ThreadId,
+        ParentId = e.ParentId,
+        Depth = e.Depth,
+        AuthorId = e.AuthorId,
+        AuthorName = e.AuthorName,
+        Body = e.Body,
+        IdempotencyKey = PostView.KeyOf(e.AuthorId, e.ClientId),
+        CreatedAt = e.WrittenAt,
+    };
+}

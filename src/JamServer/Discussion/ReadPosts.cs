@@ -1,0 +1,45 @@
+using JamServer.Infrastructure;
+using Marten;
+
+namespace JamServer.Discussion;
+
+/// <summary>A room's posts in sequence order after a given sequence number: catch-up and paging.</summary>
+public static class ReadPosts
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+
+    public static async Task<IReadOnlyList<PostDto>> AfterAsync(
+        IQuerySession session, string roomId, long afterSeq, int limit, CancellationToken ct)
+    {
+        if (afterSeq < 0)
+        {
+            throw JamException.InvalidInput("afterSeq cannot be negative.");
+        }
+
+        if (limit is < 1 or > MaxLimit)
+        {
+            throw JamException.InvalidInput($"limit must be between 1 and {MaxLimit}.");
+        }
+
+        var posts = await session.Query<PostView>()
+            .Where(p => p.RoomId == roomId && p.Seq > afterSeq)
+            .OrderBy(p => p.Seq)
+            .Take(limit)
+            .ToListAsync(ct);
+        return posts.Select(PostDto.From).ToList();
+    }
+
+    public static void MapPostsEndpoint(this IEndpointRouteBuilder app) =>
+        app.MapGet("/api/rooms/{roomId}/posts", async (
+                string roomId, long? after, int? limit, IQuerySession session, Rooms.RoomCatalog rooms, CancellationToken ct) =>
+            {
+                if (await rooms.FindAsync(roomId, ct) is null)
+                {
+                    throw JamException.NotFound($"There is no room '{roomId}'.");
+                }
+
+                return await AfterAsync(session, roomId, after ?? 0, limit ?? DefaultLimit, ct);
+            })
+            .RequireAuthorization();
+}

@@ -1,0 +1,32 @@
+using System.Security.Claims;
+
+namespace JamServer.Identity;
+
+public static class Roles
+{
+    public const string Participant = "participant";
+    public const string Moderator = "moderator";
+    public const string Executive = "executive";
+    public const string Organizer = "organizer";
+
+    public static readonly IReadOnlyList<string> All = [Participant, Moderator, Executive, Organizer];
+}
+
+public static class ParticipantKinds
+{
+    public static readonly IReadOnlyList<string> All = ["employee", "customer", "partner", "guest"];
+}
+
+/// <summary>The claim names of JamServer tokens.</summary>
+public static class JamClaims
+{
+    public const string Subject = "sub";
+    public const string Name = "name";
+    public const string Role = "role";
+    public const string Kind = "kind";
+
+    public static string ParticipantId(this ClaimsPrincipal user) =>
+        user.FindFirstValue(Subject) ?? throw new InvalidOperationException("An authenticated user has no subject.");
+
+    public static string DisplayName(this ClaimsPrincipal user) => user.FindFirstValue(Name) ?? user.ParticipantId();
+}

@@ -1,0 +1,36 @@
+namespace JamServer.Infrastructure;
+
+/// <summary>The stable error codes of the public contract (docs/protocol.md).</summary>
+public static class ErrorCodes
+{
+    public const string InvalidInput = "INVALID_INPUT";
+    public const string NotFound = "NOT_FOUND";
+    public const string PhaseClosed = "PHASE_CLOSED";
+    public const string PhaseOrder = "PHASE_ORDER";
+    public const string Forbidden = "FORBIDDEN";
+    public const string RateLimited = "RATE_LIMITED";
+    public const string Unavailable = "UNAVAILABLE";
+}
+
+/// <summary>A rule said no. Thrown by decisions, mapped to a hub error or an HTTP status at the edge.</summary>
+public sealed class JamException(string code, string message) : Exception(message)
+{
+    public string Code { get; } = code;
+
+    public static JamException InvalidInput(string message) => new(ErrorCodes.InvalidInput, message);
+
+    public static JamException NotFound(string message) => new(ErrorCodes.NotFound, message);
+
+    public int HttpStatus => Code switch
+    {
+        ErrorCodes.InvalidInput => StatusCodes.Status400BadRequest,
+        ErrorCodes.NotFound => StatusCodes.Status404NotFound,
+        ErrorCodes.PhaseClosed or ErrorCodes.PhaseOrder => StatusCodes.Status409Conflict,
+        ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
+        _ => StatusCodes.Status503ServiceUnavailable,
+    };
+}
+
+/// <summary>The body of every HTTP error.</summary>
+public sealed record ErrorBody(string Code, string Message);

@@ -1,0 +1,49 @@
+using JamServer.Discussion;
+using JamServer.Jams;
+using JamServer.Rooms;
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Schema;
+using Weasel.Core;
+
+namespace JamServer.Infrastructure;
+
+public static class JamStore
+{
+    /// <summary>Marten on PostgreSQL, the source of truth: one schema per jam, one event stream per room.</summary>
+    public static WebApplicationBuilder AddJamStore(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("Postgres")
+            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
+        var jamId = builder.Configuration.GetSection(JamOptions.Section).Get<JamOptions>()?.JamId ?? new JamOptions().JamId;
+
+        builder.Services.AddMarten(options => Configure(options, connectionString, jamId))
+            .UseLightweightSessions()
+            .ApplyAllDatabaseChangesOnStartup();
+        return builder;
+    }
+
+    public static void Configure(StoreOptions options, string connectionString, string jamId)
+    {
+        options.Connection(connectionString);
+        options.DatabaseSchemaName = SchemaName(jamId);
+        options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        options.Events.StreamIdentity = StreamIdentity.AsString;
+        options.Events.AppendMode = EventAppendMode.Rich;
+        options.UseSystemTextJsonForSerialization(enumStorage: EnumStorage.AsString);
+
+        options.Schema.For<PostView>()
+            .UniqueIndex(UniqueIndexType.DuplicatedField, "ux_post_room_seq", p => p.RoomId, p => p.Seq)
+            .UniqueIndex(UniqueIndexType.DuplicatedField, "ux_post_idempotency", p => p.IdempotencyKey);
+
+        options.Projections.Add<JamViewProjection>(ProjectionLifecycle.Inline);
+        options.Projections.Add<RoomViewProjection>(ProjectionLifecycle.Inline);
+        options.Projections.Add<PostViewProjection>(ProjectionLifecycle.Inline);
+    }
+
+    /// <summary>A PostgreSQL schema name from the jam id: lower case letters, digits and underscores.</summary>
+    public static string SchemaName(string jamId) =>
+        "jam_" + new string(jamId.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
+}

@@ -1,0 +1,66 @@
+using JamServer.Identity;
+using JamServer.Infrastructure;
+using JamServer.Live;
+using Marten;
+using Microsoft.AspNetCore.SignalR;
+
+namespace JamServer.Jams;
+
+/// <summary>Moves the jam's phase, by the schedule or by an organizer, exactly once however many triggers race.</summary>
+public sealed class ChangePhase(
+    IDocumentStore store,
+    JamState jam,
+    JamIdentity identity,
+    IHubContext<JamHub, IJamClient> hub,
+    TimeProvider clock)
+{
+    public sealed record Request(string? Phase);
+
+    public Task<JamView> ByScheduleAsync(CancellationToken ct) =>
+        AppendAsync(view => AdvancePhase.DecideBySchedule(view, clock.GetUtcNow()), ct);
+
+    public Task<JamView> ByOrganizerAsync(JamPhase target, string organizerId, CancellationToken ct) =>
+        AppendAsync(view => [AdvancePhase.DecideByOrganizer(view, target, organizerId, clock.GetUtcNow())], ct);
+
+    /// <summary>Decides against the stored state and appends at its exact version; a race loses and decides again.</summary>
+    private async Task<JamView> AppendAsync(Func<JamView, IReadOnlyList<JamPhaseChanged>> decide, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var view = await jam.RefreshAsync(ct);
+            var changes = decide(view);
+            if (changes.Count == 0)
+            {
+                return view;
+            }
+
+            try
+            {
+                await using var session = store.LightweightSession();
+                session.Events.Append(identity.JamId, view.Version + changes.Count, changes.Cast<object>().ToArray());
+                await session.SaveChangesAsync(ct);
+            }
+            catch (Exception ex) when (Resilience.IsConflict(ex) && attempt < 5)
+            {
+                continue;
+            }
+
+            var changed = await jam.RefreshAsync(ct);
+            await hub.Clients.All.PhaseChanged(JamDto.From(changed, clock.GetUtcNow()));
+            return changed;
+        }
+    }
+
+    public static void MapPhaseEndpoints(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/jam", (JamState jam, TimeProvider clock) => JamDto.From(jam.Current, clock.GetUtcNow()));
+
+        app.MapPost("/api/jam/phase", async (Request? request, ChangePhase phases, TimeProvider clock, HttpContext http, CancellationToken ct) =>
+            {
+                var target = AdvancePhase.ParsePhase(request?.Phase);
+                var changed = await phases.ByOrganizerAsync(target, http.User.ParticipantId(), ct);
+                return JamDto.From(changed, clock.GetUtcNow());
+            })
+            .RequireAuthorization(Roles.Organizer);
+    }
+}

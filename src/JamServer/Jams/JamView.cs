@@ -1,0 +1,43 @@
+using Marten.Events.Aggregation;
+
+namespace JamServer.Jams;
+
+/// <summary>The jam's current state: the write model of phase changes and the read model of GET /api/jam.</summary>
+public sealed class JamView
+{
+    public string Id { get; set; } = "";
+    public string Title { get; set; } = "";
+    public JamPhase Phase { get; set; }
+    public DateTimeOffset? PhaseEndsAt { get; set; }
+    public TimeSpan DiscussionLength { get; set; }
+    public TimeSpan VotingLength { get; set; }
+    public long Version { get; set; }
+
+    public TimeSpan LengthOf(JamPhase phase) => phase switch
+    {
+        JamPhase.Discussion => DiscussionLength,
+        JamPhase.Voting => VotingLength,
+        _ => TimeSpan.Zero,
+    };
+
+    public bool AcceptsPosts => Phase is JamPhase.Discussion or JamPhase.Voting;
+}
+
+public sealed class JamViewProjection : SingleStreamProjection<JamView, string>
+{
+    public static JamView Create(JamScheduled e) => new()
+    {
+        Id = e.JamId,
+        Title = e.Title,
+        Phase = JamPhase.Scheduled,
+        PhaseEndsAt = e.DiscussionStartsAt,
+        DiscussionLength = e.DiscussionLength,
+        VotingLength = e.VotingLength,
+    };
+
+    public static void Apply(JamPhaseChanged e, JamView view)
+    {
+        view.Phase = e.Phase;
+        view.PhaseEndsAt = e.PhaseEndsAt;
+    }
+}

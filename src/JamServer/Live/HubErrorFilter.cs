@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using JamServer.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
+
+namespace JamServer.Live;
+
+/// <summary>
+/// Turns a refused hub call into a HubException whose message starts with a stable code, so the client
+/// can act on it and the connection stays open; logs every call with its outcome and duration.
+/// </summary>
+public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> log) : IHubFilter
+{
+    public async ValueTask<object?> InvokeMethodAsync(
+        HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var method = invocationContext.HubMethodName;
+        try
+        {
+            var result = await next(invocationContext);
+            LogInvoked(log, method, invocationContext.Context.UserIdentifier, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return result;
+        }
+        catch (JamException refused)
+        {
+            LogRefused(log, method, refused.Code, refused.Message);
+            throw new HubException($"{refused.Code}: {refused.Message}");
+        }
+        catch (OperationCanceledException) when (invocationContext.Context.ConnectionAborted.IsCancellationRequested)
+        {
+            throw new HubException($"{ErrorCodes.Unavailable}: The connection closed before the call finished.");
+        }
+        catch (Exception ex) when (ex is not HubException)
+        {
+            LogFailed(log, ex, method);
+            throw new HubException($"{ErrorCodes.Unavailable}: The server could not complete {method}; try again.");
+        }
+    }
+
+    [LoggerMessage(LogLevel.Debug, "Hub {Method} by {UserId} in {ElapsedMs:0.0} ms")]
+    private static partial void LogInvoked(ILogger logger, string method, string? userId, double elapsedMs);
+
+    [LoggerMessage(LogLevel.Information, "Hub {Method} refused: {Code} {Reason}")]
+    private static partial void LogRefused(ILogger logger, string method, string code, string reason);
+
+    [LoggerMessage(LogLevel.Error, "Hub {Method} failed")]
+    private static partial void LogFailed(ILogger logger, Exception ex, string method);
+}

@@ -1,0 +1,45 @@
+using JamServer.Discussion;
+using JamServer.Identity;
+using JamServer.Infrastructure;
+using JamServer.Jams;
+using JamServer.Live;
+using JamServer.Rooms;
+using Microsoft.AspNetCore.SignalR;
+using Serilog;
+
+var builder = WebApplication.CreateBuilder(args);
+var jam = builder.Configuration.GetSection(JamOptions.Section).Get<JamOptions>() ?? new JamOptions();
+
+builder.AddJamLogging().AddJamResilience().AddJamStore().AddJamRedis().AddJamAuth().AddJamHealth();
+builder.Services.Configure<JamOptions>(builder.Configuration.GetSection(JamOptions.Section));
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.Services.AddExceptionHandler<HttpErrors>().AddProblemDetails();
+builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024).AddHubOptions<JamHub>(o => o.AddFilter<HubErrorFilter>());
+builder.Services
+    .AddSingleton(TimeProvider.System)
+    .AddSingleton(new JamIdentity(jam.JamId, jam.NodeId))
+    .AddSingleton<JamState>().AddSingleton<ChangePhase>().AddSingleton<RoomCatalog>().AddSingleton<RoomPresence>()
+    .AddSingleton<JoinRoom>().AddSingleton<ParticipantRateLimits>().AddSingleton<HubErrorFilter>()
+    .AddSingleton<PostWriter>().AddHostedService(s => s.GetRequiredService<PostWriter>())
+    .AddHostedService<JamSetup>().AddHostedService<PhaseClock>().AddHostedService<PresenceBroadcaster>();
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseSerilogRequestLogging();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapJamHealth();
+ChangePhase.MapPhaseEndpoints(app);
+app.MapRoomsEndpoint();
+app.MapPostsEndpoint();
+if (jam.DemoMode)
+{
+    app.MapDemoSignIn();
+}
+
+app.MapHub<JamHub>("/hubs/jam");
+app.MapGet("/", () => Results.Text(
+    $"JamServer is running the jam '{jam.JamId}'. API: /api/jam, /api/rooms; live hub: /hubs/jam. See docs/protocol.md.\n"));
+
+await app.RunAsync();

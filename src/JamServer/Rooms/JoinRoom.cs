@@ -1,0 +1,72 @@
+using JamServer.Discussion;
+using JamServer.Infrastructure;
+using JamServer.Live;
+using Marten;
+using MessagePack;
+using Microsoft.AspNetCore.SignalR;
+
+namespace JamServer.Rooms;
+
+/// <summary>
+/// The posts after <c>afterSeq</c> in order, then the live stream. <see cref="LastSeq"/> is the last sequence number
+/// the client now holds; when <see cref="HasMore"/> is set the catch-up was cut at <see cref="JoinRoom.MaxCatchUp"/>
+/// and the client asks again from <see cref="LastSeq"/>.
+/// </summary>
+[MessagePackObject]
+public sealed record JoinRoomResult(
+    [property: Key("roomId")] string RoomId,
+    [property: Key("posts")] IReadOnlyList<PostDto> Posts,
+    [property: Key("lastSeq")] long LastSeq,
+    [property: Key("hasMore")] bool HasMore);
+
+public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, IDocumentStore store)
+{
+    public const int MaxCatchUp = ReadPosts.MaxLimit;
+    public const int MaxRoomsPerConnection = 20;
+
+    public async Task<JoinRoomResult> HandleAsync(HubCallerContext context, IGroupManager groups, string roomId, long afterSeq)
+    {
+        if (string.IsNullOrWhiteSpace(roomId))
+        {
+            throw JamException.InvalidInput("JoinRoom needs a roomId.");
+        }
+
+        if (afterSeq < 0)
+        {
+            throw JamException.InvalidInput("afterSeq cannot be negative; use 0 to get a room from its start.");
+        }
+
+        var ct = context.ConnectionAborted;
+        if (await rooms.FindAsync(roomId, ct) is null)
+        {
+            throw JamException.NotFound($"There is no room '{roomId}'.");
+        }
+
+        var current = RoomPresence.RoomsOf(context);
+        if (!current.Contains(roomId) && current.Count >= MaxRoomsPerConnection)
+        {
+            throw JamException.InvalidInput($"A connection can be in at most {MaxRoomsPerConnection} rooms; leave one first.");
+        }
+
+        // Into the group before reading the store: every post committed after the read arrives live, so there is
+        // no gap. One committed during the read may arrive both ways; clients drop a seq they already hold.
+        await groups.AddToGroupAsync(context.ConnectionId, JamHub.RoomGroup(roomId), ct);
+        await presence.EnterAsync(context, roomId);
+
+        await using var session = store.QuerySession();
+        var posts = await ReadPosts.AfterAsync(session, roomId, afterSeq, MaxCatchUp, ct);
+        var lastSeq = posts.Count > 0 ? posts[^1].Seq : afterSeq;
+        return new JoinRoomResult(roomId, posts, lastSeq, posts.Count == MaxCatchUp);
+    }
+
+    public async Task LeaveAsync(HubCallerContext context, IGroupManager groups, string roomId)
+    {
+        if (string.IsNullOrWhiteSpace(roomId))
+        {
+            throw JamException.InvalidInput("LeaveRoom needs a roomId.");
+        }
+
+        await groups.RemoveFromGroupAsync(context.ConnectionId, JamHub.RoomGroup(roomId), context.ConnectionAborted);
+        await presence.ExitAsync(context, roomId);
+    }
+}

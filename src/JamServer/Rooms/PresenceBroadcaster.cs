@@ -1,0 +1,44 @@
+using JamServer.Live;
+using Microsoft.AspNetCore.SignalR;
+
+namespace JamServer.Rooms;
+
+/// <summary>
+/// Pushes each changed room's online count at most once a second: in a room of 10,000, a join per member
+/// pushed to every member would be 10,000² messages.
+/// </summary>
+public sealed partial class PresenceBroadcaster(
+    RoomPresence presence, IHubContext<JamHub, IJamClient> hub, TimeProvider clock, ILogger<PresenceBroadcaster> log)
+    : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await presence.ClearStaleAsync();
+        using var timer = new PeriodicTimer(Interval, clock);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            var rooms = presence.TakeDirty();
+            if (rooms.Count == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                foreach (var (roomId, online) in await presence.CountAsync(rooms))
+                {
+                    await hub.Clients.Group(JamHub.RoomGroup(roomId)).PresenceChanged(new PresenceDto(roomId, online));
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogPushFailed(log, ex);
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Presence counts could not be pushed")]
+    private static partial void LogPushFailed(ILogger logger, Exception ex);
+}

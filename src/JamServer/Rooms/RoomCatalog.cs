@@ -1,0 +1,29 @@
+using Marten;
+
+namespace JamServer.Rooms;
+
+/// <summary>The rooms of the jam. Rooms are only ever added, so a room once seen is cached for good.</summary>
+public sealed class RoomCatalog(IDocumentStore store)
+{
+    private volatile Dictionary<string, RoomView> _known = new Dictionary<string, RoomView>();
+
+    public async Task<RoomView?> FindAsync(string roomId, CancellationToken ct)
+    {
+        if (_known.TryGetValue(roomId, out var room))
+        {
+            return room;
+        }
+
+        await LoadAllAsync(ct);
+        return _known.GetValueOrDefault(roomId);
+    }
+
+    /// <summary>Every room as stored now, post counts included, in the order of the jam's definition.</summary>
+    public async Task<IReadOnlyList<RoomView>> LoadAllAsync(CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var rooms = await session.Query<RoomView>().ToListAsync(ct);
+        _known = rooms.ToDictionary(r => r.Id, StringComparer.Ordinal);
+        return rooms.OrderBy(r => r.Order).ThenBy(r => r.Id, StringComparer.Ordinal).ToList();
+    }
+}
