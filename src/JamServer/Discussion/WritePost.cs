@@ -116,14 +116,12 @@ public static class WritePost
 
     internal static string Clean(string text)
     {
-        try
+        if (!IsWellFormed(text))
         {
-            text = text.Normalize(NormalizationForm.FormC);
+            throw JamException.InvalidInput("The text is not valid Unicode (it has an unpaired surrogate).");
         }
-        catch (ArgumentException)
-        {
-            throw JamException.InvalidInput("The text is not valid Unicode.");
-        }
+
+        text = text.Normalize(NormalizationForm.FormC);
 
         var builder = new StringBuilder(text.Length);
         foreach (var c in text)
@@ -135,6 +133,23 @@ public static class WritePost
         }
 
         return builder.ToString();
+    }
+
+    private static bool IsWellFormed(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static string Required(string? value, string name, int maxLength)
