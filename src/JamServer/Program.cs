@@ -15,6 +15,7 @@ builder.Services.Configure<JamOptions>(builder.Configuration.GetSection(JamOptio
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddExceptionHandler<HttpErrors>().AddProblemDetails();
 builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024).AddHubOptions<JamHub>(o => o.AddFilter<HubErrorFilter>());
+CodedErrorProtocol.DecorateAll(builder.Services);
 builder.Services
     .AddSingleton(TimeProvider.System)
     .AddSingleton(new JamIdentity(jam.JamId, jam.NodeId))
@@ -24,8 +25,8 @@ builder.Services
     .AddHostedService<JamSetup>().AddHostedService<PhaseClock>().AddHostedService<PresenceBroadcaster>();
 
 var app = builder.Build();
-app.UseExceptionHandler();
 app.UseSerilogRequestLogging();
+app.UseExceptionHandler();
 app.UseAuthentication();
 app.UseAuthorization();
 

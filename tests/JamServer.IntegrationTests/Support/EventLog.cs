@@ -1,0 +1,30 @@
+using System.Text.Json;
+using Npgsql;
+
+namespace JamServer.IntegrationTests.Support;
+
+/// <summary>Reads a jam's stored events straight from PostgreSQL, to check what was appended and how often.</summary>
+public static class EventLog
+{
+    public static async Task<IReadOnlyList<JsonElement>> ReadAsync(string jamId, string streamId, string eventType)
+    {
+        await using var connection = new NpgsqlConnection(TestServices.Postgres);
+        await connection.OpenAsync().Timely();
+        var schema = Infrastructure.JamStore.SchemaName(jamId);
+        await using var command = new NpgsqlCommand(
+            $"select data::text from {schema}.mt_events where stream_id = @stream and type = @type order by version", connection);
+        command.Parameters.AddWithValue("stream", streamId);
+        command.Parameters.AddWithValue("type", eventType);
+        var events = new List<JsonElement>();
+        await using var reader = await command.ExecuteReaderAsync().Timely();
+        while (await reader.ReadAsync())
+        {
+            events.Add(JsonDocument.Parse(reader.GetString(0)).RootElement);
+        }
+
+        return events;
+    }
+
+    public static string Text(this JsonElement element, string property) =>
+        element.EnumerateObject().First(p => string.Equals(p.Name, property, StringComparison.OrdinalIgnoreCase)).Value.ToString();
+}

@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using JamServer.Discussion;
+using JamServer.Jams;
+using JamServer.Rooms;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace JamServer.IntegrationTests.Support;
+
+public enum Wire
+{
+    Json,
+    MessagePack,
+}
+
+public sealed record SignedIn(string Token, string ParticipantId, string Name);
+
+/// <summary>A participant on the official SignalR .NET client, recording everything the server pushes.</summary>
+public sealed class JamClient : IAsyncDisposable
+{
+    private readonly ConcurrentQueue<PostDto> _posts = new();
+    private readonly ConcurrentQueue<JamDto> _phases = new();
+    private readonly ConcurrentQueue<PresenceDto> _presence = new();
+    private readonly SemaphoreSlim _pushed = new(0);
+
+    private JamClient(HubConnection connection, SignedIn who)
+    {
+        Connection = connection;
+        Who = who;
+        connection.On<PostDto>("PostAdded", post => Record(_posts, post));
+        connection.On<JamDto>("PhaseChanged", jam => Record(_phases, jam));
+        connection.On<PresenceDto>("PresenceChanged", presence => Record(_presence, presence));
+    }
+
+    public HubConnection Connection { get; }
+
+    public SignedIn Who { get; }
+
+    public IReadOnlyList<PostDto> Posts => _posts.ToArray();
+
+    public IReadOnlyList<JamDto> Phases => _phases.ToArray();
+
+    public IReadOnlyList<PresenceDto> Presence => _presence.ToArray();
+
+    public static async Task<JamClient> ConnectAsync(Uri server, SignedIn who, Wire wire = Wire.Json)
+    {
+        var builder = new HubConnectionBuilder()
+            .WithUrl(new Uri(server, "hubs/jam"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(who.Token));
+        if (wire == Wire.MessagePack)
+        {
+            builder.AddMessagePackProtocol();
+        }
+
+        var client = new JamClient(builder.Build(), who);
+        await client.Connection.StartAsync().Timely();
+        return client;
+    }
+
+    public Task<JoinRoomResult> JoinAsync(string roomId, long afterSeq = 0) =>
+        Connection.InvokeAsync<JoinRoomResult>("JoinRoom", roomId, afterSeq).Timely();
+
+    public Task<PostAck> PostAsync(string roomId, string body, string? parentId = null, string? clientId = null) =>
+        Connection.InvokeAsync<PostAck>("Post", new PostRequest(roomId, parentId, body, clientId ?? NewId())).Timely();
+
+    /// <summary>Waits until a pushed post matches; the ones already received count.</summary>
+    public Task<PostDto> WaitForPostAsync(Func<PostDto, bool> match) => WaitForAsync(_posts, match);
+
+    public Task<JamDto> WaitForPhaseAsync(Func<JamDto, bool> match) => WaitForAsync(_phases, match);
+
+    /// <summary>Waits for a presence push matching, among those after the first <paramref name="skip"/>.</summary>
+    public Task<PresenceDto> WaitForPresenceAsync(Func<PresenceDto, bool> match, int skip = 0) => WaitForAsync(_presence, match, skip);
+
+    public static string NewId() => Guid.NewGuid().ToString("N");
+
+    public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
+
+    private void Record<T>(ConcurrentQueue<T> queue, T item)
+    {
+        queue.Enqueue(item);
+        _pushed.Release();
+    }
+
+    private async Task<T> WaitForAsync<T>(ConcurrentQueue<T> queue, Func<T, bool> match, int skip = 0)
+    {
+        using var deadline = new CancellationTokenSource(Within.Default);
+        while (true)
+        {
+            var found = queue.Skip(skip).FirstOrDefault(match);
+            if (found is not null)
+            {
+                return found;
+            }
+
+            try
+            {
+                await _pushed.WaitAsync(TimeSpan.FromMilliseconds(200), deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"No matching {typeof(T).Name} arrived within {Within.Default.TotalSeconds} s.");
+            }
+        }
+    }
+}
+
+public static class JamHttp
+{
+    public static async Task<SignedIn> SignInAsync(this HttpClient http, string role = "participant", string kind = "employee")
+    {
+        var name = "Tester " + JamClient.NewId()[..6];
+        var response = await http.PostAsJsonAsync("api/auth/demo", new { displayName = name, role, kind }).Timely();
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<SignInBody>().Timely();
+        return new SignedIn(body!.Token, body.ParticipantId, name);
+    }
+
+    public static HttpClient As(this ServerProcess server, SignedIn? who = null)
+    {
+        var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = Within.Default };
+        if (who is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new("Bearer", who.Token);
+        }
+
+        return http;
+    }
+
+    private sealed record SignInBody(string Token, string ParticipantId);
+}
