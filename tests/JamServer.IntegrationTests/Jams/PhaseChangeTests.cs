@@ -29,7 +29,7 @@ public sealed class PhaseChangeTests(PhaseChangeFixture jam)
         await using var bo = await jam.ConnectAsync();
         await ann.JoinAsync("oceans");
 
-        Assert.Equal(HttpStatusCode.Forbidden, (await asParticipant.PostAsJsonAsync("api/jam/phase", new { phase = "Voting" }).Timely()).StatusCode);
+        await BadInputTests.AssertErrorAsync(() => asParticipant.PostAsJsonAsync("api/jam/phase", new { phase = "Voting" }), HttpStatusCode.Forbidden, "FORBIDDEN");
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync("api/jam/phase", new { phase = "Voting" }).Timely()).StatusCode);
         await BadInputTests.AssertErrorAsync(() => asOrganizer.PostAsJsonAsync("api/jam/phase", new { phase = "Finished" }), HttpStatusCode.BadRequest, "INVALID_INPUT");
         await BadInputTests.AssertErrorAsync(() => asOrganizer.PostAsJsonAsync("api/jam/phase", new { phase = "Scheduled" }), HttpStatusCode.Conflict, "PHASE_ORDER");
