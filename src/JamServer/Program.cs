@@ -22,11 +22,13 @@ builder.Services
     .AddSingleton<JamState>().AddSingleton<ChangePhase>().AddSingleton<RoomCatalog>().AddSingleton<RoomPresence>()
     .AddSingleton<JoinRoom>().AddSingleton<ParticipantRateLimits>().AddSingleton<HubErrorFilter>()
     .AddSingleton<PostWriter>().AddHostedService(s => s.GetRequiredService<PostWriter>())
+    .AddSingleton<PostBroadcaster>().AddHostedService(s => s.GetRequiredService<PostBroadcaster>())
     .AddHostedService<JamSetup>().AddHostedService<PhaseClock>().AddHostedService<PresenceBroadcaster>();
 
 var app = builder.Build();
 app.UseSerilogRequestLogging();
 app.UseExceptionHandler();
+app.UseCodedStatusPages();
 app.UseAuthentication();
 app.UseAuthorization();
 

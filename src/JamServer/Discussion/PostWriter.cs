@@ -1,10 +1,8 @@
 using System.Threading.Channels;
 using JamServer.Infrastructure;
 using JamServer.Jams;
-using JamServer.Live;
 using JamServer.Rooms;
 using Marten;
-using Microsoft.AspNetCore.SignalR;
 using Polly;
 using Polly.Registry;
 
@@ -13,12 +11,12 @@ namespace JamServer.Discussion;
 /// <summary>
 /// The one writer of posts on this node. Concurrent posts queue here and are appended in batches: one
 /// transaction (one WAL flush) for everything that arrived meanwhile. A post is acknowledged only after its
-/// transaction committed, and only committed posts are broadcast.
+/// transaction committed, and only committed posts are handed to the <see cref="PostBroadcaster"/>.
 /// </summary>
 public sealed partial class PostWriter(
     IDocumentStore store,
     JamState jam,
-    IHubContext<JamHub, IJamClient> hub,
+    PostBroadcaster broadcaster,
     ResiliencePipelineProvider<string> pipelines,
     TimeProvider clock,
     ILogger<PostWriter> log) : BackgroundService
@@ -125,7 +123,10 @@ public sealed partial class PostWriter(
             }
         }
 
-        await BroadcastAsync(outcomes);
+        foreach (var written in outcomes.Select(o => o.Written).OfType<PostWritten>())
+        {
+            broadcaster.Enqueue(written);
+        }
     }
 
     private async Task<Outcome[]> CommitAsync(IReadOnlyList<Pending> batch, CancellationToken ct)
@@ -227,22 +228,6 @@ public sealed partial class PostWriter(
         return rooms;
     }
 
-    private async Task BroadcastAsync(Outcome[] outcomes)
-    {
-        foreach (var written in outcomes.Select(o => o.Written).OfType<PostWritten>())
-        {
-            try
-            {
-                await hub.Clients.Group(JamHub.RoomGroup(written.RoomId)).PostAdded(PostDto.From(written));
-            }
-            catch (Exception ex)
-            {
-                // Stored and acknowledged already; members who miss it live get it on their next JoinRoom.
-                LogBroadcastFailed(log, ex, written.RoomId, written.Seq);
-            }
-        }
-    }
-
     private static string NewPostId() => Guid.CreateVersion7().ToString("N");
 
     [LoggerMessage(LogLevel.Warning, "Post batch conflicted twice; the client is asked to resend")]
@@ -250,9 +235,6 @@ public sealed partial class PostWriter(
 
     [LoggerMessage(LogLevel.Error, "A batch of {Count} posts could not be stored")]
     private static partial void LogBatchFailed(ILogger logger, Exception ex, int count);
-
-    [LoggerMessage(LogLevel.Warning, "Post {RoomId}#{Seq} was stored but its broadcast failed")]
-    private static partial void LogBroadcastFailed(ILogger logger, Exception ex, string roomId, long seq);
 
     private sealed record Pending(WritePost.Command Command, TaskCompletionSource<PostAck> Done);
 

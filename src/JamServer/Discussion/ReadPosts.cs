@@ -17,7 +17,7 @@ public static class ReadPosts
             throw JamException.InvalidInput("afterSeq cannot be negative.");
         }
 
-        if (limit is < 1 or > MaxLimit)
+        if (limit < 1)
         {
             throw JamException.InvalidInput($"limit must be between 1 and {MaxLimit}.");
         }
@@ -37,6 +37,11 @@ public static class ReadPosts
                 if (await rooms.FindAsync(roomId, ct) is null)
                 {
                     throw JamException.NotFound($"There is no room '{roomId}'.");
+                }
+
+                if (limit > MaxLimit)
+                {
+                    throw JamException.InvalidInput($"limit must be between 1 and {MaxLimit}.");
                 }
 
                 return await AfterAsync(session, roomId, after ?? 0, limit ?? DefaultLimit, ct);

@@ -20,8 +20,12 @@ public sealed class AuthOptions
 
     private SymmetricSecurityKey? _key;
 
-    public SymmetricSecurityKey Key => _key ??= new SymmetricSecurityKey(
-        SigningKey is { Length: >= 32 } configured ? Encoding.UTF8.GetBytes(configured) : RandomKey.Value);
+    public SymmetricSecurityKey Key => _key ??= new SymmetricSecurityKey(SigningKey switch
+    {
+        null or "" => RandomKey.Value,
+        { Length: >= 32 } configured => Encoding.UTF8.GetBytes(configured),
+        _ => throw new InvalidOperationException("Auth:SigningKey must be at least 32 characters."),
+    });
 
     private static readonly Lazy<byte[]> RandomKey = new(() => System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 }

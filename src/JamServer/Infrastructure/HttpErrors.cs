@@ -3,7 +3,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace JamServer.Infrastructure;
 
-/// <summary>Maps a refusal to its HTTP status with a body <c>{code, message}</c>; a malformed body is INVALID_INPUT.</summary>
+/// <summary>
+/// Every HTTP error has the body <c>{code, message}</c>: a refusal maps to its status, a malformed body to
+/// INVALID_INPUT, and a bare status from the framework (401, 403, 404, 415, ...) gets a body by its status.
+/// </summary>
 public sealed class HttpErrors : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
@@ -11,17 +14,33 @@ public sealed class HttpErrors : IExceptionHandler
         var (status, body) = exception switch
         {
             JamException refused => (refused.HttpStatus, new ErrorBody(refused.Code, refused.Message)),
-            BadHttpRequestException bad => (StatusCodes.Status400BadRequest, new ErrorBody(ErrorCodes.InvalidInput, bad.Message)),
+            BadHttpRequestException bad => (bad.StatusCode, new ErrorBody(ErrorCodes.InvalidInput, bad.Message)),
             _ when Resilience.IsTransient(exception) =>
                 (StatusCodes.Status503ServiceUnavailable, new ErrorBody(ErrorCodes.Unavailable, "The store is unavailable; try again.")),
-            _ => (0, null),
+            _ => (StatusCodes.Status500InternalServerError, new ErrorBody(ErrorCodes.Internal, "The server failed; the error is logged.")),
         };
-        if (body is null)
-        {
-            return false;
-        }
 
         await TypedResults.Json(body, statusCode: status).ExecuteAsync(httpContext);
         return true;
     }
+}
+
+public static class CodedStatusPages
+{
+    public static void UseCodedStatusPages(this IApplicationBuilder app) =>
+        app.UseStatusCodePages(async context =>
+        {
+            var status = context.HttpContext.Response.StatusCode;
+            var body = status switch
+            {
+                StatusCodes.Status401Unauthorized => new ErrorBody(ErrorCodes.Unauthenticated, "Sign in first: send a valid bearer token."),
+                StatusCodes.Status403Forbidden => new ErrorBody(ErrorCodes.Forbidden, "Your role may not do this."),
+                StatusCodes.Status404NotFound => new ErrorBody(ErrorCodes.NotFound, "There is nothing at this address."),
+                StatusCodes.Status415UnsupportedMediaType => new ErrorBody(ErrorCodes.InvalidInput, "Send the body as application/json."),
+                StatusCodes.Status429TooManyRequests => new ErrorBody(ErrorCodes.RateLimited, "Too many requests; slow down."),
+                < 500 => new ErrorBody(ErrorCodes.InvalidInput, $"The request was refused ({status})."),
+                _ => new ErrorBody(ErrorCodes.Unavailable, $"The server could not answer ({status})."),
+            };
+            await context.HttpContext.Response.WriteAsJsonAsync(body);
+        });
 }

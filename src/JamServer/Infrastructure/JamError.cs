@@ -10,6 +10,8 @@ public static class ErrorCodes
     public const string Forbidden = "FORBIDDEN";
     public const string RateLimited = "RATE_LIMITED";
     public const string Unavailable = "UNAVAILABLE";
+    public const string Unauthenticated = "UNAUTHENTICATED";
+    public const string Internal = "INTERNAL";
 }
 
 /// <summary>A rule said no. Thrown by decisions, mapped to a hub error or an HTTP status at the edge.</summary>

@@ -18,7 +18,10 @@ public sealed class JamOptions
 
     public TimeSpan VotingLength { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>Outside demo mode the jam waits in Scheduled until this moment.</summary>
+    /// <summary>
+    /// Outside demo mode the jam waits in Scheduled until this moment; unset, Discussion starts when the jam is created.
+    /// Like the lengths, it counts only when the jam is first created.
+    /// </summary>
     public DateTimeOffset? DiscussionStartsAt { get; set; }
 
     /// <summary>Identifies this node's presence records so a restarted node can clear its stale ones.</summary>

@@ -41,8 +41,8 @@ public static class AdvancePhase
     }
 
     public static JamPhase ParsePhase(string? phase) =>
-        Enum.TryParse<JamPhase>(phase, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
-            && !int.TryParse(phase, out _)
+        Enum.GetValues<JamPhase>().FirstOrDefault(p => string.Equals(p.ToString(), phase?.Trim(), StringComparison.OrdinalIgnoreCase)) is var parsed
+        && string.Equals(parsed.ToString(), phase?.Trim(), StringComparison.OrdinalIgnoreCase)
             ? parsed
             : throw JamException.InvalidInput(
                 $"'{phase}' is not a phase; use one of {string.Join(", ", Enum.GetNames<JamPhase>())}.");

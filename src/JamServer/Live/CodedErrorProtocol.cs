@@ -36,14 +36,21 @@ public sealed class CodedErrorProtocol(IHubProtocol inner) : IHubProtocol
     public static string CodedError(string error)
     {
         var marker = error.IndexOf(HubExceptionMarker, StringComparison.Ordinal);
-        if (marker >= 0)
+        if (marker >= 0 && StartsWithCode(error[(marker + HubExceptionMarker.Length)..]) is { } own)
         {
-            return error[(marker + HubExceptionMarker.Length)..];
+            return own;
         }
 
         return error.StartsWith("An unexpected error", StringComparison.Ordinal)
             ? $"{ErrorCodes.Unavailable}: {error}"
             : $"{ErrorCodes.InvalidInput}: {error}";
+    }
+
+    /// <summary>The text itself when it starts with one of our codes ("NOT_FOUND: ..."), else null.</summary>
+    private static string? StartsWithCode(string text)
+    {
+        var colon = text.IndexOf(": ", StringComparison.Ordinal);
+        return colon > 0 && text[..colon].All(c => char.IsAsciiLetterUpper(c) || c == '_') ? text : null;
     }
 
     private static HubMessage Coded(HubMessage message)

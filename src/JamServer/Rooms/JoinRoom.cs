@@ -54,9 +54,11 @@ public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, IDocument
         await presence.EnterAsync(context, roomId);
 
         await using var session = store.QuerySession();
-        var posts = await ReadPosts.AfterAsync(session, roomId, afterSeq, MaxCatchUp, ct);
-        var lastSeq = posts.Count > 0 ? posts[^1].Seq : afterSeq;
-        return new JoinRoomResult(roomId, posts, lastSeq, posts.Count == MaxCatchUp);
+        var posts = await ReadPosts.AfterAsync(session, roomId, afterSeq, MaxCatchUp + 1, ct);
+        var hasMore = posts.Count > MaxCatchUp;
+        var caughtUp = hasMore ? posts.Take(MaxCatchUp).ToList() : posts;
+        var lastSeq = caughtUp.Count > 0 ? caughtUp[^1].Seq : afterSeq;
+        return new JoinRoomResult(roomId, caughtUp, lastSeq, hasMore);
     }
 
     public async Task LeaveAsync(HubCallerContext context, IGroupManager groups, string roomId)

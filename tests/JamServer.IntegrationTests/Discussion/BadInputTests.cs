@@ -23,6 +23,9 @@ public sealed class BadInputTests(JamServerFixture jam)
         { "NOT_FOUND", "JoinRoom", ["no-such-room", 0L] },
         { "INVALID_INPUT", "JoinRoom", ["oceans", -1L] },
         { "INVALID_INPUT", "JoinRoom", ["", 0L] },
+        { "INVALID_INPUT", "JoinRoom", ["oceans", "not-a-number"] },
+        { "INVALID_INPUT", "JoinRoom", ["oceans"] },
+        { "INVALID_INPUT", "NoSuchMethod", [] },
     };
 
     [Theory]
@@ -105,7 +108,10 @@ public sealed class BadInputTests(JamServerFixture jam)
         await AssertErrorAsync(() => http.GetAsync("api/rooms/wellbeing/posts?after=-3"), HttpStatusCode.BadRequest, "INVALID_INPUT");
         await AssertErrorAsync(() => http.GetAsync("api/rooms/wellbeing/posts?after=abc"), HttpStatusCode.BadRequest, "INVALID_INPUT");
         using var anonymous = jam.Server.As();
-        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("api/rooms/wellbeing/posts").Timely()).StatusCode);
+        await AssertErrorAsync(() => anonymous.GetAsync("api/rooms/wellbeing/posts"), HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        using var textBody = new StringContent("phase=Voting");
+        await AssertErrorAsync(() => http.PostAsync("api/jam/phase", textBody), HttpStatusCode.UnsupportedMediaType, "INVALID_INPUT");
+        await AssertErrorAsync(() => http.GetAsync("api/no-such-thing"), HttpStatusCode.NotFound, "NOT_FOUND");
     }
 
     internal static async Task AssertErrorAsync(Func<Task<HttpResponseMessage>> call, HttpStatusCode status, string code)

@@ -84,6 +84,7 @@ public sealed class AdvancePhaseTests
     [Theory]
     [InlineData("Finished")]
     [InlineData("2")]
+    [InlineData("Discussion,Voting")]
     [InlineData("")]
     [InlineData(null)]
     public void An_unknown_phase_is_invalid_input(string? name)
