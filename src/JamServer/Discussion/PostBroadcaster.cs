@@ -15,8 +15,9 @@ public sealed partial class PostBroadcaster(IHubContext<JamHub, IJamClient> hub,
     private const int Capacity = 50_000;
 
     private readonly Channel<PostWritten> _queue = Channel.CreateBounded<PostWritten>(
-        new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+        new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
+    /// <summary>Never waits: with the queue full, the post is left to catch-up (TryWrite is false in Wait mode).</summary>
     public void Enqueue(PostWritten written)
     {
         if (!_queue.Writer.TryWrite(written))

@@ -23,9 +23,10 @@ public sealed class AuthOptions
     public SymmetricSecurityKey Key => _key ??= new SymmetricSecurityKey(SigningKey switch
     {
         null or "" => RandomKey.Value,
-        { Length: >= 32 } configured => Encoding.UTF8.GetBytes(configured),
-        _ => throw new InvalidOperationException("Auth:SigningKey must be at least 32 characters."),
+        var configured => Encoding.UTF8.GetBytes(configured),
     });
+
+    public bool HasUsableKey => string.IsNullOrEmpty(SigningKey) || SigningKey.Length >= 32;
 
     private static readonly Lazy<byte[]> RandomKey = new(() => System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 }

@@ -7,7 +7,7 @@ namespace JamServer.Infrastructure;
 /// Every HTTP error has the body <c>{code, message}</c>: a refusal maps to its status, a malformed body to
 /// INVALID_INPUT, and a bare status from the framework (401, 403, 404, 415, ...) gets a body by its status.
 /// </summary>
-public sealed class HttpErrors : IExceptionHandler
+public sealed partial class HttpErrors(ILogger<HttpErrors> log) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -19,10 +19,17 @@ public sealed class HttpErrors : IExceptionHandler
                 (StatusCodes.Status503ServiceUnavailable, new ErrorBody(ErrorCodes.Unavailable, "The store is unavailable; try again.")),
             _ => (StatusCodes.Status500InternalServerError, new ErrorBody(ErrorCodes.Internal, "The server failed; the error is logged.")),
         };
+        if (status >= StatusCodes.Status500InternalServerError)
+        {
+            LogFailed(log, exception, httpContext.Request.Method, httpContext.Request.Path);
+        }
 
         await TypedResults.Json(body, statusCode: status).ExecuteAsync(httpContext);
         return true;
     }
+
+    [LoggerMessage(LogLevel.Error, "{Method} {Path} failed")]
+    private static partial void LogFailed(ILogger logger, Exception ex, string method, string path);
 }
 
 public static class CodedStatusPages

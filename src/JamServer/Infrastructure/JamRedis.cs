@@ -4,12 +4,15 @@ namespace JamServer.Infrastructure;
 
 public static class JamRedis
 {
-    /// <summary>One Redis connection for presence and SignalR's backplane; it reconnects by itself.</summary>
+    /// <summary>
+    /// Redis for presence, and SignalR's backplane on its own connection (the backplane owns and disposes it).
+    /// Both reconnect by themselves.
+    /// </summary>
     public static WebApplicationBuilder AddJamRedis(this WebApplicationBuilder builder)
     {
-        var configuration = ConfigurationOptions.Parse(
-            builder.Configuration.GetConnectionString("Redis")
-            ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set."));
+        var connectionString = builder.Configuration.GetConnectionString("Redis")
+            ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set.");
+        var configuration = ConfigurationOptions.Parse(connectionString);
         configuration.AbortOnConnectFail = false;
         var jamId = builder.Configuration.GetSection(JamOptions.Section).Get<JamOptions>()?.JamId ?? new JamOptions().JamId;
 
@@ -17,10 +20,10 @@ public static class JamRedis
         builder.Services.AddSingleton<IConnectionMultiplexer>(_ => multiplexer.Value);
         builder.Services.AddSignalR()
             .AddMessagePackProtocol()
-            .AddStackExchangeRedis(redis =>
+            .AddStackExchangeRedis(connectionString, redis =>
             {
+                redis.Configuration.AbortOnConnectFail = false;
                 redis.Configuration.ChannelPrefix = RedisChannel.Literal($"jam:{jamId}:signalr");
-                redis.ConnectionFactory = _ => Task.FromResult<IConnectionMultiplexer>(multiplexer.Value);
             });
         return builder;
     }

@@ -7,12 +7,13 @@ using Microsoft.AspNetCore.SignalR;
 namespace JamServer.Jams;
 
 /// <summary>Moves the jam's phase, by the schedule or by an organizer, exactly once however many triggers race.</summary>
-public sealed class ChangePhase(
+public sealed partial class ChangePhase(
     IDocumentStore store,
     JamState jam,
     JamIdentity identity,
     IHubContext<JamHub, IJamClient> hub,
-    TimeProvider clock)
+    TimeProvider clock,
+    ILogger<ChangePhase> log)
 {
     public sealed record Request(string? Phase);
 
@@ -46,7 +47,16 @@ public sealed class ChangePhase(
             }
 
             var changed = await jam.RefreshAsync(ct);
-            await hub.Clients.All.PhaseChanged(JamDto.From(changed, clock.GetUtcNow()));
+            try
+            {
+                await hub.Clients.All.PhaseChanged(JamDto.From(changed, clock.GetUtcNow()));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The change is stored; clients see it in GET /api/jam and in the next push.
+                LogPushFailed(log, ex, changed.Phase);
+            }
+
             return changed;
         }
     }
@@ -63,4 +73,7 @@ public sealed class ChangePhase(
             })
             .RequireAuthorization(Roles.Organizer);
     }
+
+    [LoggerMessage(LogLevel.Warning, "The jam moved to {Phase} but the push to clients failed")]
+    private static partial void LogPushFailed(ILogger logger, Exception ex, JamPhase phase);
 }
