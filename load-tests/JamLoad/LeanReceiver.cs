@@ -1,0 +1,230 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+
+namespace JamLoad;
+
+/// <summary>
+/// A receiver that speaks SignalR's JSON hub protocol over a bare WebSocket (no negotiation, no client library),
+/// so that tens of thousands of them leave the CPU to the server under test. It joins one room and records every
+/// PostAdded: its seq (for loss) and the latency from the send time the writer put in the body.
+/// </summary>
+public sealed class LeanReceiver : IAsyncDisposable
+{
+    private const byte RecordSeparator = 0x1e;
+    private static readonly byte[] Handshake = Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e");
+    private static readonly byte[] Ping = Encoding.UTF8.GetBytes("{\"type\":6}\u001e");
+
+    private readonly ClientWebSocket _socket = new();
+    private readonly TaskCompletionSource<long> _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Metrics _metrics;
+    private SeqSet? _received;
+    private Task? _receiving;
+
+    private LeanReceiver(string roomId, Metrics metrics)
+    {
+        RoomId = roomId;
+        _metrics = metrics;
+        _socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        _socket.Options.SetBuffer(4096, 1024);
+    }
+
+    public string RoomId { get; }
+
+    public bool Open => _socket.State == WebSocketState.Open;
+
+    public long Baseline { get; private set; }
+
+    public SeqSet Received => _received ?? throw new InvalidOperationException("Not joined.");
+
+    public static async Task<LeanReceiver> ConnectAsync(
+        Uri hub, string? token, string roomId, HttpMessageInvoker invoker, Metrics metrics, CancellationToken ct)
+    {
+        var receiver = new LeanReceiver(roomId, metrics);
+        var builder = new UriBuilder(hub) { Scheme = hub.Scheme == "https" ? "wss" : "ws" };
+        if (token is not null)
+        {
+            builder.Query = "access_token=" + Uri.EscapeDataString(token);
+        }
+
+        await receiver._socket.ConnectAsync(builder.Uri, invoker, ct);
+        await receiver.SendAsync(Handshake, ct);
+        receiver._receiving = Task.Run(receiver.ReceiveLoopAsync, CancellationToken.None);
+        var join = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            type = 1,
+            invocationId = "join",
+            target = "JoinRoom",
+            arguments = new object[] { roomId, 0L },
+        });
+        byte[] joinRecord = [.. join, RecordSeparator];
+        await receiver.SendAsync(joinRecord, ct);
+        receiver.Baseline = await receiver._joined.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
+        receiver._received = new SeqSet(receiver.Baseline);
+        return receiver;
+    }
+
+    public Task PingAsync(CancellationToken ct) => Open ? SendAsync(Ping, ct) : Task.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (_socket.State == WebSocketState.Open)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+        }
+
+        _socket.Abort();
+        if (_receiving is not null)
+        {
+#pragma warning disable VSTHRD003 // The receive loop is this object's own, started in ConnectAsync.
+            await _receiving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+#pragma warning restore VSTHRD003
+        }
+
+        _socket.Dispose();
+    }
+
+    private async Task SendAsync(ReadOnlyMemory<byte> message, CancellationToken ct) =>
+        await _socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, ct);
+
+    private async Task ReceiveLoopAsync()
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        try
+        {
+            while (_socket.State == WebSocketState.Open)
+            {
+                var result = await _socket.ReceiveAsync(buffer.GetMemory(4096), CancellationToken.None);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+
+                buffer.Advance(result.Count);
+                if (!result.EndOfMessage)
+                {
+                    continue;
+                }
+
+                Dispatch(buffer.WrittenSpan);
+                buffer.ResetWrittenCount();
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            _joined.TrySetException(new InvalidOperationException("The connection closed before JoinRoom answered."));
+        }
+    }
+
+    private void Dispatch(ReadOnlySpan<byte> records)
+    {
+        while (records.Length > 0)
+        {
+            var end = records.IndexOf(RecordSeparator);
+            if (end < 0)
+            {
+                return;
+            }
+
+            var record = records[..end];
+            records = records[(end + 1)..];
+            if (record.Length > 2)
+            {
+                Handle(record);
+            }
+        }
+    }
+
+    private void Handle(ReadOnlySpan<byte> record)
+    {
+        var message = HubRecord.Parse(record);
+        switch (message.Type)
+        {
+            case 1 when message.Target == "PostAdded" && message.Seq > 0:
+                if (_received is { } received && received.Add(message.Seq))
+                {
+                    _metrics.Delivered(message.SentAtMicros, message.Step);
+                }
+                else
+                {
+                    _metrics.Duplicate();
+                }
+
+                break;
+            case 3 when message.Error is not null:
+                _joined.TrySetException(new InvalidOperationException(message.Error));
+                break;
+            case 3:
+                _joined.TrySetResult(message.LastSeq);
+                break;
+            case 7:
+                _metrics.ClosedByServer();
+                break;
+        }
+    }
+}
+
+/// <summary>What a receiver needs from one SignalR JSON record, read without allocating a document.</summary>
+internal ref struct HubRecord
+{
+    public int Type;
+    public string? Target;
+    public string? Error;
+    public long Seq;
+    public long LastSeq;
+    public long SentAtMicros;
+    public int Step;
+
+    public static HubRecord Parse(ReadOnlySpan<byte> json)
+    {
+        var record = default(HubRecord);
+        var reader = new Utf8JsonReader(json);
+        var property = "";
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.PropertyName:
+                    property = reader.ValueTextEquals("type"u8) ? "type"
+                        : reader.ValueTextEquals("target"u8) ? "target"
+                        : reader.ValueTextEquals("error"u8) ? "error"
+                        : reader.ValueTextEquals("seq"u8) ? "seq"
+                        : reader.ValueTextEquals("lastSeq"u8) ? "lastSeq"
+                        : reader.ValueTextEquals("body"u8) ? "body"
+                        : "";
+                    break;
+                case JsonTokenType.Number when property == "type" && reader.CurrentDepth == 1:
+                    record.Type = reader.GetInt32();
+                    break;
+                case JsonTokenType.Number when property == "seq":
+                    record.Seq = reader.GetInt64();
+                    break;
+                case JsonTokenType.Number when property == "lastSeq":
+                    record.LastSeq = reader.GetInt64();
+                    break;
+                case JsonTokenType.String when property == "target" && reader.CurrentDepth == 1:
+                    record.Target = reader.ValueTextEquals("PostAdded"u8) ? "PostAdded" : reader.GetString();
+                    break;
+                case JsonTokenType.String when property == "error" && reader.CurrentDepth == 1:
+                    record.Error = reader.GetString();
+                    break;
+                case JsonTokenType.String when property == "body":
+                    (record.SentAtMicros, record.Step) = PostBody.ReadStamp(reader.ValueSpan);
+                    break;
+            }
+        }
+
+        return record;
+    }
+}

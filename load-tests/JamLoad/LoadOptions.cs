@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Net;
+
+namespace JamLoad;
+
+public sealed record LoadOptions
+{
+    /// <summary>"jam" (JamServer: demo sign-in, tokens) or "bare" (the baseline hub: no auth).</summary>
+    public string Target { get; init; } = "jam";
+    public Uri Server { get; init; } = new("http://127.0.0.1:5080/");
+    public int Receivers { get; init; } = 1000;
+    public int Rooms { get; init; } = 10;
+    public double ZipfExponent { get; init; } = 1.0;
+    public int ConnectsPerSecond { get; init; } = 2000;
+    public int Writers { get; init; } = 8;
+    public IReadOnlyList<double> PostRates { get; init; } = [20];
+    public TimeSpan StepLength { get; init; } = TimeSpan.FromSeconds(20);
+    public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(5);
+    public bool MessagePackWriters { get; init; }
+    public IReadOnlyList<IPAddress> SourceAddresses { get; init; } = [IPAddress.Loopback];
+    public int? ServerPid { get; init; }
+    public string Name { get; init; } = "run";
+    public string? OutputDirectory { get; init; }
+
+    /// <summary>No run may outlast this, whatever its steps say.</summary>
+    public TimeSpan HardLimit { get; init; } = TimeSpan.FromMinutes(20);
+
+    public static LoadOptions Parse(string[] args)
+    {
+        var options = new LoadOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            options = args[i] switch
+            {
+                "--target" => options with { Target = Next() },
+                "--server" => options with { Server = new Uri(Next()) },
+                "--receivers" => options with { Receivers = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--rooms" => options with { Rooms = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--zipf" => options with { ZipfExponent = double.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--connects-per-second" => options with { ConnectsPerSecond = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--writers" => options with { Writers = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--rates" => options with { PostRates = Next().Split(',').Select(r => double.Parse(r, CultureInfo.InvariantCulture)).ToList() },
+                "--step-seconds" => options with { StepLength = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--drain-seconds" => options with { Drain = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--msgpack" => options with { MessagePackWriters = true },
+                "--sources" => options with { SourceAddresses = Next().Split(',').Select(IPAddress.Parse).ToList() },
+                "--server-pid" => options with { ServerPid = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--name" => options with { Name = Next() },
+                "--out" => options with { OutputDirectory = Next() },
+                _ => throw new ArgumentException($"unknown option {args[i]}"),
+            };
+        }
+
+        var loopbackOnly = options.Server.IsLoopback && options.SourceAddresses.All(IPAddress.IsLoopback);
+        return loopbackOnly ? options : throw new ArgumentException("Load runs target loopback addresses only.");
+    }
+}
