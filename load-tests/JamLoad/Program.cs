@@ -3,9 +3,18 @@ using JamLoad;
 
 if (args.Length > 0 && args[0] == "report")
 {
-    // report OUT.md RESULT.json...: one markdown document from several runs' results.
-    var results = args.Skip(2).Select(f => JsonSerializer.Deserialize<LoadResult>(File.ReadAllText(f))!).ToList();
-    await File.WriteAllTextAsync(args[1], string.Join(Environment.NewLine, results.Select(r => r.ToMarkdown())));
+    // report RESULT.json...: markdown for several runs; a run named X-jam* is compared with X-bare of the same bench.
+    var results = args.Skip(1).Select(f => JsonSerializer.Deserialize<LoadResult>(File.ReadAllText(f))!).ToList();
+    foreach (var jam in results.Where(r => r.Target == "jam"))
+    {
+        var scenario = jam.Name.Split('-')[0];
+        if (results.FirstOrDefault(r => r.Target == "bare" && r.Name.Split('-')[0] == scenario) is { } bare)
+        {
+            Console.WriteLine(Comparison.ToMarkdown(bare, jam));
+        }
+    }
+
+    Console.WriteLine(string.Join(Environment.NewLine, results.Select(r => r.ToMarkdown())));
     return 0;
 }
 

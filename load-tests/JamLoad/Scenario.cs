@@ -22,7 +22,11 @@ public static class Scenario
         hardLimit.CancelAfter(options.HardLimit);
         var ct = hardLimit.Token;
         var started = DateTimeOffset.UtcNow;
-        using var http = new HttpClient { BaseAddress = options.Server, Timeout = TimeSpan.FromSeconds(30) };
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16 })
+        {
+            BaseAddress = options.Server,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
         var rooms = await RoomIdsAsync(http, options.Rooms, ct);
         var zipf = new Zipf(rooms.Count, options.ZipfExponent);
         var roomSizes = zipf.Split(options.Receivers);

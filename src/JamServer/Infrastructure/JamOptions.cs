@@ -27,6 +27,9 @@ public sealed class JamOptions
     /// <summary>Identifies this node's presence records so a restarted node can clear its stale ones.</summary>
     public string NodeId { get; set; } = Environment.MachineName;
 
+    /// <summary>SignalR's Redis backplane; off only to measure what it costs (one node, no cross-node delivery).</summary>
+    public bool RedisBackplane { get; set; } = true;
+
     public int PostsPerSecond { get; set; } = 5;
 
     public int PostBurst { get; set; } = 20;

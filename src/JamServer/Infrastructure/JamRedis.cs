@@ -14,17 +14,19 @@ public static class JamRedis
             ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set.");
         var configuration = ConfigurationOptions.Parse(connectionString);
         configuration.AbortOnConnectFail = false;
-        var jamId = builder.Configuration.GetSection(JamOptions.Section).Get<JamOptions>()?.JamId ?? new JamOptions().JamId;
+        var jam = builder.Configuration.GetSection(JamOptions.Section).Get<JamOptions>() ?? new JamOptions();
 
         var multiplexer = new Lazy<ConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(configuration));
         builder.Services.AddSingleton<IConnectionMultiplexer>(_ => multiplexer.Value);
-        builder.Services.AddSignalR()
-            .AddMessagePackProtocol()
-            .AddStackExchangeRedis(connectionString, redis =>
+        var signalR = builder.Services.AddSignalR().AddMessagePackProtocol();
+        if (jam.RedisBackplane)
+        {
+            signalR.AddStackExchangeRedis(connectionString, redis =>
             {
                 redis.Configuration.AbortOnConnectFail = false;
-                redis.Configuration.ChannelPrefix = RedisChannel.Literal($"jam:{jamId}:signalr");
+                redis.Configuration.ChannelPrefix = RedisChannel.Literal($"jam:{jam.JamId}:signalr");
             });
+        }
         return builder;
     }
 }
