@@ -44,6 +44,8 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
 
+    public int? Pid => _process?.Id;
+
     public string Output
     {
         get
