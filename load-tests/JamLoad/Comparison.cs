@@ -10,6 +10,25 @@ public static class Comparison
     public const double DeliveryShare = 0.70;
     public const double BareHoldsMs = 250;
 
+    /// <summary>Durable writes: the highest asked rate acknowledged in full with an ack p99 under a second.</summary>
+    public static string WritesToMarkdown(LoadResult jam)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var md = new StringBuilder();
+        md.AppendLine(c, $"### {jam.Name}: posts acknowledged after they are stored");
+        md.AppendLine();
+        md.AppendLine("| posts/s asked | acked/s | ack p50 ms | ack p99 ms | sustained |");
+        md.AppendLine("|---:|---:|---:|---:|:---|");
+        foreach (var s in jam.Steps)
+        {
+            var sustained = s.PostsAckedPerSecond >= 0.99 * s.Rate && s.Ack.P99Ms < 1000;
+            md.AppendLine(c, $"| {s.Rate} | {s.PostsAckedPerSecond} | {s.Ack.P50Ms:0.#} | {s.Ack.P99Ms:0.#} | {(sustained ? "yes" : "**no**: acks queue up")} |");
+        }
+
+        md.AppendLine();
+        return md.ToString();
+    }
+
     public static string ToMarkdown(LoadResult bare, LoadResult jam)
     {
         var c = CultureInfo.InvariantCulture;

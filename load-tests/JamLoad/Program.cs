@@ -8,7 +8,11 @@ if (args.Length > 0 && args[0] == "report")
     foreach (var jam in results.Where(r => r.Target == "jam"))
     {
         var scenario = jam.Name.Split('-')[0];
-        if (results.FirstOrDefault(r => r.Target == "bare" && r.Name.Split('-')[0] == scenario) is { } bare)
+        if (scenario == "writes")
+        {
+            Console.WriteLine(Comparison.WritesToMarkdown(jam));
+        }
+        else if (results.FirstOrDefault(r => r.Target == "bare" && r.Name.Split('-')[0] == scenario) is { } bare)
         {
             Console.WriteLine(Comparison.ToMarkdown(bare, jam));
         }

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using JamServer.Identity;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
@@ -31,6 +32,12 @@ public static class AuthSetup
                 };
                 jwt.Events = new JwtBearerEvents
                 {
+                    // A hub connection keeps its user for hours: keep the four claims, not the parsed token behind them.
+                    OnTokenValidated = context =>
+                    {
+                        context.Principal = LeanPrincipal(context.Principal!);
+                        return Task.CompletedTask;
+                    },
                     // Browsers cannot set headers on WebSockets, so the SignalR clients send the token in the query.
                     OnMessageReceived = context =>
                     {
@@ -48,4 +55,12 @@ public static class AuthSetup
             .AddPolicy(Roles.Organizer, policy => policy.RequireRole(Roles.Organizer));
         return builder;
     }
+
+    private static readonly string[] KeptClaims = [JamClaims.Subject, JamClaims.Name, JamClaims.Role, JamClaims.Kind];
+
+    private static ClaimsPrincipal LeanPrincipal(ClaimsPrincipal validated) => new(new ClaimsIdentity(
+        KeptClaims.SelectMany(type => validated.FindAll(type)).Select(c => new Claim(c.Type, c.Value)),
+        JwtBearerDefaults.AuthenticationScheme,
+        JamClaims.Name,
+        JamClaims.Role));
 }
