@@ -43,14 +43,14 @@ public static class Scenario
         var rssHeld = ServerRssKb(options.ServerPid);
 
         var writers = await ConnectWritersAsync(options, http, ct);
-        var steps = new List<StepResult>();
+        var steps = new List<(double Rate, long Sent, TimeSpan Elapsed)>();
         var random = new Random(42);
         for (var step = 0; step < options.PostRates.Count; step++)
         {
             var rate = options.PostRates[step];
             await log.WriteLineAsync($"[{options.Name}] step {step}: {rate} posts/s for {options.StepLength.TotalSeconds} s");
             var (sent, elapsed) = await PostAtRateAsync(writers, rooms, zipf, rate, step, options.StepLength, metrics, random, ct);
-            steps.Add(new StepResult(rate, sent, elapsed.TotalSeconds, metrics.AckLatency(step), metrics.DeliveryLatency(step)));
+            steps.Add((rate, sent, elapsed));
         }
 
         await Task.Delay(options.Drain, ct);
@@ -63,7 +63,7 @@ public static class Scenario
             options.Receivers, receivers.Count, connectErrors, leftEarly, roomSizes,
             ToMb(rssBefore), ToMb(rssHeld),
             rssBefore is { } b && rssHeld is { } h && receivers.Count > 0 ? Math.Round((h - b) / (double)receivers.Count, 1) : null,
-            steps,
+            steps.Select((s, i) => new StepResult(s.Rate, s.Sent, s.Elapsed.TotalSeconds, metrics.AckLatency(i), metrics.DeliveryLatency(i))).ToList(),
             expected, lost, metrics.Duplicates, metrics.ServerCloses, new SortedDictionary<string, long>(metrics.Errors));
 
         foreach (var writer in writers)

@@ -15,14 +15,14 @@ builder.Services.Configure<JamOptions>(builder.Configuration.GetSection(JamOptio
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddExceptionHandler<HttpErrors>().AddProblemDetails();
 builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024).AddHubOptions<JamHub>(o => o.AddFilter<HubErrorFilter>());
-CodedErrorProtocol.DecorateAll(builder.Services);
+JamHubProtocol.DecorateAll(builder.Services);
 builder.Services
     .AddSingleton(TimeProvider.System)
     .AddSingleton(new JamIdentity(jam.JamId, jam.NodeId))
     .AddSingleton<JamState>().AddSingleton<ChangePhase>().AddSingleton<RoomCatalog>().AddSingleton<RoomPresence>()
     .AddSingleton<JoinRoom>().AddSingleton<ParticipantRateLimits>().AddSingleton<HubErrorFilter>()
     .AddSingleton<PostWriter>().AddHostedService(s => s.GetRequiredService<PostWriter>())
-    .AddSingleton<PostBroadcaster>().AddHostedService(s => s.GetRequiredService<PostBroadcaster>())
+    .AddSingleton<RoomFanout>().AddHostedService(s => s.GetRequiredService<RoomFanout>())
     .AddHostedService<JamSetup>().AddHostedService<PhaseClock>().AddHostedService<PresenceBroadcaster>();
 
 var app = builder.Build();

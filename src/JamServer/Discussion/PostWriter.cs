@@ -11,12 +11,12 @@ namespace JamServer.Discussion;
 /// <summary>
 /// The one writer of posts on this node. Concurrent posts queue here and are appended in batches: one
 /// transaction (one WAL flush) for everything that arrived meanwhile. A post is acknowledged only after its
-/// transaction committed, and only committed posts are handed to the <see cref="PostBroadcaster"/>.
+/// transaction committed, and only committed posts are handed to the <see cref="Live.RoomFanout"/>.
 /// </summary>
 public sealed partial class PostWriter(
     IDocumentStore store,
     JamState jam,
-    PostBroadcaster broadcaster,
+    Live.RoomFanout fanout,
     ResiliencePipelineProvider<string> pipelines,
     TimeProvider clock,
     ILogger<PostWriter> log) : BackgroundService
@@ -125,7 +125,7 @@ public sealed partial class PostWriter(
 
         foreach (var written in outcomes.Select(o => o.Written).OfType<PostWritten>())
         {
-            broadcaster.Enqueue(written);
+            fanout.Publish(written);
         }
     }
 

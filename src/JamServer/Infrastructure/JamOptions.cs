@@ -30,6 +30,9 @@ public sealed class JamOptions
     /// <summary>SignalR's Redis backplane; off only to measure what it costs (one node, no cross-node delivery).</summary>
     public bool RedisBackplane { get; set; } = true;
 
+    /// <summary>How long the room fan-out gathers posts into one frame per room; 0 pushes each tick's backlog at once.</summary>
+    public int FanoutTickMs { get; set; } = 25;
+
     public int PostsPerSecond { get; set; } = 5;
 
     public int PostBurst { get; set; } = 20;

@@ -1,3 +1,6 @@
+using JamServer.Live;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using StackExchange.Redis;
 
 namespace JamServer.Infrastructure;
@@ -27,6 +30,14 @@ public static class JamRedis
                 redis.Configuration.ChannelPrefix = RedisChannel.Literal($"jam:{jam.JamId}:signalr");
             });
         }
+
+        // The room fan-out writes to connections directly, so it needs to know them: track what the manager sees.
+        builder.Services.AddSingleton<LocalConnections>();
+        builder.Services.AddSingleton<HubLifetimeManager<JamHub>>(services => new TrackingLifetimeManager(
+            jam.RedisBackplane
+                ? ActivatorUtilities.CreateInstance<RedisHubLifetimeManager<JamHub>>(services)
+                : ActivatorUtilities.CreateInstance<DefaultHubLifetimeManager<JamHub>>(services),
+            services.GetRequiredService<LocalConnections>()));
         return builder;
     }
 }

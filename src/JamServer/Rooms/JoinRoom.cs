@@ -19,7 +19,7 @@ public sealed record JoinRoomResult(
     [property: Key("lastSeq")] long LastSeq,
     [property: Key("hasMore")] bool HasMore);
 
-public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, IDocumentStore store)
+public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, RoomFanout fanout, IDocumentStore store)
 {
     public const int MaxCatchUp = ReadPosts.MaxLimit;
     public const int MaxRoomsPerConnection = 20;
@@ -50,6 +50,7 @@ public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, IDocument
 
         // Into the group before reading the store: every post committed after the read arrives live, so there is
         // no gap. One committed during the read may arrive both ways; clients drop a seq they already hold.
+        fanout.Join(context.ConnectionId, roomId);
         await groups.AddToGroupAsync(context.ConnectionId, JamHub.RoomGroup(roomId), ct);
         await presence.EnterAsync(context, roomId);
 
@@ -68,6 +69,7 @@ public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, IDocument
             throw JamException.InvalidInput("LeaveRoom needs a roomId.");
         }
 
+        fanout.Leave(context.ConnectionId, roomId);
         await groups.RemoveFromGroupAsync(context.ConnectionId, JamHub.RoomGroup(roomId), context.ConnectionAborted);
         await presence.ExitAsync(context, roomId);
     }

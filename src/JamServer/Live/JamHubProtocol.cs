@@ -7,13 +7,23 @@ using Microsoft.AspNetCore.SignalR.Protocol;
 
 namespace JamServer.Live;
 
+/// <summary>Several hub messages written as one frame: the room fan-out's batch of a tick.</summary>
+public sealed class BatchMessage(IReadOnlyList<HubMessage> messages) : HubMessage
+{
+    public IReadOnlyList<HubMessage> Messages { get; } = messages;
+}
+
 /// <summary>
-/// SignalR prefixes every hub error with "An unexpected error occurred invoking 'X' on the server. HubException: ".
-/// Our contract is that a hub error starts with its stable code, so this protocol decorator sends the
-/// <see cref="HubException"/>'s own message, and gives SignalR's own refusals (arguments that do not bind, unknown
-/// methods) the code INVALID_INPUT.
+/// Wraps each hub protocol (JSON, MessagePack) for two things SignalR does not do by itself:
+/// <list type="bullet">
+/// <item>A <see cref="BatchMessage"/> is written as its messages one after another, so a client receives a tick's
+/// posts in one WebSocket frame, each still an ordinary PostAdded.</item>
+/// <item>SignalR prefixes every hub error with "An unexpected error occurred invoking 'X' on the server.
+/// HubException: ". Our contract is that a hub error starts with its stable code, so the HubException's own
+/// message is sent, and SignalR's own refusals (arguments that do not bind, unknown methods) get INVALID_INPUT.</item>
+/// </list>
 /// </summary>
-public sealed class CodedErrorProtocol(IHubProtocol inner) : IHubProtocol
+public sealed class JamHubProtocol(IHubProtocol inner) : IHubProtocol
 {
     private const string HubExceptionMarker = " HubException: ";
 
@@ -29,9 +39,32 @@ public sealed class CodedErrorProtocol(IHubProtocol inner) : IHubProtocol
         ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message) =>
         inner.TryParseMessage(ref input, binder, out message);
 
-    public void WriteMessage(HubMessage message, IBufferWriter<byte> output) => inner.WriteMessage(Coded(message), output);
+    public void WriteMessage(HubMessage message, IBufferWriter<byte> output)
+    {
+        if (message is BatchMessage batch)
+        {
+            foreach (var one in batch.Messages)
+            {
+                inner.WriteMessage(one, output);
+            }
 
-    public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message) => inner.GetMessageBytes(Coded(message));
+            return;
+        }
+
+        inner.WriteMessage(Coded(message), output);
+    }
+
+    public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message)
+    {
+        if (message is not BatchMessage)
+        {
+            return inner.GetMessageBytes(Coded(message));
+        }
+
+        var output = new ArrayBufferWriter<byte>(4096);
+        WriteMessage(message, output);
+        return output.WrittenMemory;
+    }
 
     public static string CodedError(string error)
     {
@@ -75,7 +108,7 @@ public sealed class CodedErrorProtocol(IHubProtocol inner) : IHubProtocol
             var type = descriptor.ImplementationType
                 ?? throw new InvalidOperationException("Hub protocols are expected to be registered by type.");
             services.AddSingleton<IHubProtocol>(provider =>
-                new CodedErrorProtocol((IHubProtocol)ActivatorUtilities.CreateInstance(provider, type)));
+                new JamHubProtocol((IHubProtocol)ActivatorUtilities.CreateInstance(provider, type)));
         }
     }
 }
