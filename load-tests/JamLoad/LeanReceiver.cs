@@ -13,8 +13,10 @@ namespace JamLoad;
 public sealed class LeanReceiver : IAsyncDisposable
 {
     private const byte RecordSeparator = 0x1e;
-    private static readonly byte[] Handshake = Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e");
-    private static readonly byte[] Ping = Encoding.UTF8.GetBytes("{\"type\":6}\u001e");
+    private static readonly byte[] JsonHandshake = Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e");
+    private static readonly byte[] PackHandshake = Encoding.UTF8.GetBytes("{\"protocol\":\"messagepack\",\"version\":1}\u001e");
+    private static readonly byte[] JsonPing = Encoding.UTF8.GetBytes("{\"type\":6}\u001e");
+    private static readonly byte[] PackPing = [0x02, 0x91, 0x06];
 
     private readonly ClientWebSocket _socket = new();
     private readonly TaskCompletionSource<long> _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -22,10 +24,14 @@ public sealed class LeanReceiver : IAsyncDisposable
     private SeqSet? _received;
     private Task? _receiving;
 
-    private LeanReceiver(string roomId, Metrics metrics)
+    private readonly bool _packed;
+    private bool _handshakeDone;
+
+    private LeanReceiver(string roomId, Metrics metrics, bool messagePack)
     {
         RoomId = roomId;
         _metrics = metrics;
+        _packed = messagePack;
         _socket.Options.KeepAliveInterval = TimeSpan.Zero;
         _socket.Options.SetBuffer(4096, 1024);
     }
@@ -39,9 +45,10 @@ public sealed class LeanReceiver : IAsyncDisposable
     public SeqSet Received => _received ?? throw new InvalidOperationException("Not joined.");
 
     public static async Task<LeanReceiver> ConnectAsync(
-        Uri hub, string? token, string roomId, HttpMessageInvoker invoker, Metrics metrics, CancellationToken ct)
+        Uri hub, string? token, string roomId, HttpMessageInvoker invoker, Metrics metrics, CancellationToken ct,
+        bool messagePack = false)
     {
-        var receiver = new LeanReceiver(roomId, metrics);
+        var receiver = new LeanReceiver(roomId, metrics, messagePack);
         var builder = new UriBuilder(hub) { Scheme = hub.Scheme == "https" ? "wss" : "ws" };
         if (token is not null)
         {
@@ -49,8 +56,18 @@ public sealed class LeanReceiver : IAsyncDisposable
         }
 
         await receiver._socket.ConnectAsync(builder.Uri, invoker, ct);
-        await receiver.SendAsync(Handshake, ct);
+        await receiver.SendAsync(messagePack ? PackHandshake : JsonHandshake, ct);
         receiver._receiving = Task.Run(receiver.ReceiveLoopAsync, CancellationToken.None);
+        await receiver.SendAsync(messagePack ? PackedHub.JoinRoom(roomId) : JsonJoinRoom(roomId), ct);
+        receiver.Baseline = await receiver._joined.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
+        receiver._received = new SeqSet(receiver.Baseline);
+        return receiver;
+    }
+
+    public Task PingAsync(CancellationToken ct) => Open ? SendAsync(_packed ? PackPing : JsonPing, ct) : Task.CompletedTask;
+
+    private static byte[] JsonJoinRoom(string roomId)
+    {
         var join = JsonSerializer.SerializeToUtf8Bytes(new
         {
             type = 1,
@@ -58,14 +75,8 @@ public sealed class LeanReceiver : IAsyncDisposable
             target = "JoinRoom",
             arguments = new object[] { roomId, 0L },
         });
-        byte[] joinRecord = [.. join, RecordSeparator];
-        await receiver.SendAsync(joinRecord, ct);
-        receiver.Baseline = await receiver._joined.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
-        receiver._received = new SeqSet(receiver.Baseline);
-        return receiver;
+        return [.. join, RecordSeparator];
     }
-
-    public Task PingAsync(CancellationToken ct) => Open ? SendAsync(Ping, ct) : Task.CompletedTask;
 
     public async ValueTask DisposeAsync()
     {
@@ -93,7 +104,7 @@ public sealed class LeanReceiver : IAsyncDisposable
     }
 
     private async Task SendAsync(ReadOnlyMemory<byte> message, CancellationToken ct) =>
-        await _socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, ct);
+        await _socket.SendAsync(message, _packed ? WebSocketMessageType.Binary : WebSocketMessageType.Text, endOfMessage: true, ct);
 
     private async Task ReceiveLoopAsync()
     {
@@ -129,6 +140,29 @@ public sealed class LeanReceiver : IAsyncDisposable
 
     private void Dispatch(ReadOnlySpan<byte> records)
     {
+        if (_packed && !_handshakeDone)
+        {
+            // The handshake answer is JSON even for MessagePack; what follows it is binary.
+            var end = records.IndexOf(RecordSeparator);
+            if (end < 0)
+            {
+                return;
+            }
+
+            _handshakeDone = true;
+            records = records[(end + 1)..];
+        }
+
+        if (_packed)
+        {
+            foreach (var message in PackedHub.Split(records))
+            {
+                Handle(PackedHub.Parse(message));
+            }
+
+            return;
+        }
+
         while (records.Length > 0)
         {
             var end = records.IndexOf(RecordSeparator);
@@ -141,14 +175,13 @@ public sealed class LeanReceiver : IAsyncDisposable
             records = records[(end + 1)..];
             if (record.Length > 2)
             {
-                Handle(record);
+                Handle(HubRecord.Parse(record));
             }
         }
     }
 
-    private void Handle(ReadOnlySpan<byte> record)
+    private void Handle(HubRecord message)
     {
-        var message = HubRecord.Parse(record);
         switch (message.Type)
         {
             case 1 when message.Target == "PostAdded" && message.Seq > 0:

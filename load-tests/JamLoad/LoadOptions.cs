@@ -17,6 +17,7 @@ public sealed record LoadOptions
     public TimeSpan StepLength { get; init; } = TimeSpan.FromSeconds(20);
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(5);
     public bool MessagePackWriters { get; init; }
+    public bool MessagePackReceivers { get; init; }
     public IReadOnlyList<IPAddress> SourceAddresses { get; init; } = [IPAddress.Loopback];
     public int? ServerPid { get; init; }
     public string Name { get; init; } = "run";
@@ -43,7 +44,7 @@ public sealed record LoadOptions
                 "--rates" => options with { PostRates = Next().Split(',').Select(r => double.Parse(r, CultureInfo.InvariantCulture)).ToList() },
                 "--step-seconds" => options with { StepLength = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--drain-seconds" => options with { Drain = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
-                "--msgpack" => options with { MessagePackWriters = true },
+                "--msgpack" => options with { MessagePackWriters = true, MessagePackReceivers = true },
                 "--sources" => options with { SourceAddresses = Next().Split(',').Select(IPAddress.Parse).ToList() },
                 "--server-pid" => options with { ServerPid = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--name" => options with { Name = Next() },

@@ -13,7 +13,7 @@ public sealed record StepResult(double Rate, long PostsSent, double Seconds, Lat
 public sealed record LoadResult(
     string Name,
     string Target,
-    string WriterProtocol,
+    string Protocol,
     DateTimeOffset StartedAt,
     int ReceiversWanted,
     int ReceiversJoined,
@@ -28,7 +28,8 @@ public sealed record LoadResult(
     long Lost,
     long Duplicates,
     long ClosedByServer,
-    IReadOnlyDictionary<string, long> Errors)
+    IReadOnlyDictionary<string, long> Errors,
+    CatchUpResult? CatchUp = null)
 {
     public bool Clean => Lost == 0 && ConnectErrors == 0 && ReceiversLeftEarly == 0 && Errors.Count == 0 && ClosedByServer == 0;
 
@@ -36,7 +37,7 @@ public sealed record LoadResult(
     {
         var md = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
-        md.AppendLine(c, $"### {Name} ({Target}, writers on {WriterProtocol})");
+        md.AppendLine(c, $"### {Name} ({Target}, {Protocol})");
         md.AppendLine();
         md.AppendLine(c, $"Receivers {ReceiversJoined:N0} of {ReceiversWanted:N0} joined ({ConnectErrors} connect errors, {ReceiversLeftEarly} dropped) in rooms of {string.Join("/", RoomSizes)}.");
         if (ServerKbPerConnection is { } kb)
@@ -53,7 +54,15 @@ public sealed record LoadResult(
         }
 
         md.AppendLine();
+        if (CatchUp is { } catchUp)
+        {
+            md.AppendLine(c, $"Catch-up of {catchUp.Posts:N0} missed posts by JoinRoom, {catchUp.Calls} calls: p50 {catchUp.P50Ms:0.#} ms, p99 {catchUp.P99Ms:0.#} ms, max {catchUp.MaxMs:0.#} ms.");
+            md.AppendLine();
+        }
+
         md.AppendLine(c, $"Deliveries owed {DeliveriesOwed:N0}, **lost {Lost:N0}**, duplicates {Duplicates:N0}, closed by server {ClosedByServer}, errors: {(Errors.Count == 0 ? "none" : string.Join(", ", Errors.Select(e => $"{e.Key} {e.Value}")))}.");
         return md.ToString();
     }
 }
+
+public sealed record CatchUpResult(int Posts, int Calls, double P50Ms, double P99Ms, double MaxMs);

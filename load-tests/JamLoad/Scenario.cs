@@ -55,16 +55,17 @@ public static class Scenario
 
         await Task.Delay(options.Drain, ct);
         var (expected, lost, leftEarly) = CountLoss(receivers, metrics);
+        var catchUp = options.Target == "jam" ? await MeasureCatchUpAsync(writers[0], metrics, ct) : null;
         await keepAlive.CancelAsync();
         await pinging;
 
         var result = new LoadResult(
-            options.Name, options.Target, options.MessagePackWriters ? "messagepack" : "json", started,
+            options.Name, options.Target, options.MessagePackWriters ? "MessagePack" : "JSON", started,
             options.Receivers, receivers.Count, connectErrors, leftEarly, roomSizes,
             ToMb(rssBefore), ToMb(rssHeld),
             rssBefore is { } b && rssHeld is { } h && receivers.Count > 0 ? Math.Round((h - b) / (double)receivers.Count, 1) : null,
             steps.Select((s, i) => new StepResult(s.Rate, s.Sent, s.Elapsed.TotalSeconds, metrics.AckLatency(i), metrics.DeliveryLatency(i))).ToList(),
-            expected, lost, metrics.Duplicates, metrics.ServerCloses, new SortedDictionary<string, long>(metrics.Errors));
+            expected, lost, metrics.Duplicates, metrics.ServerCloses, new SortedDictionary<string, long>(metrics.Errors), catchUp);
 
         foreach (var writer in writers)
         {
@@ -124,7 +125,7 @@ public static class Scenario
                 try
                 {
                     var token = options.Target == "jam" ? (await SignInAsync(http, "Receiver", ct)).Token : null;
-                    receivers.Add(await LeanReceiver.ConnectAsync(hub, token, roomId, invoker, metrics, ct));
+                    receivers.Add(await LeanReceiver.ConnectAsync(hub, token, roomId, invoker, metrics, ct, options.MessagePackReceivers));
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
@@ -237,6 +238,35 @@ public static class Scenario
         }
     }
 
+    /// <summary>
+    /// A reconnecting client's catch-up: JoinRoom from 1,000 posts back in the busiest room, 20 times over; the
+    /// time is the whole call as the client sees it.
+    /// </summary>
+    private static async Task<CatchUpResult?> MeasureCatchUpAsync(HubConnection client, Metrics metrics, CancellationToken ct)
+    {
+        const int Missed = 1000, Calls = 20;
+        var busiest = metrics.Acked.OrderByDescending(r => r.Value.Count).FirstOrDefault();
+        if (busiest.Value is null || busiest.Value.Count < Missed)
+        {
+            return null;
+        }
+
+        var histogram = new LatencyHistogram();
+        var last = busiest.Value.Max();
+        var returned = 0;
+        for (var i = 0; i < Calls; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var result = await client.InvokeAsync<JoinRoomResult>("JoinRoom", busiest.Key, last - Missed, ct);
+            histogram.Record(Stopwatch.GetElapsedTime(started));
+            returned = result.Posts.Count;
+            await client.InvokeAsync("LeaveRoom", busiest.Key, ct);
+        }
+
+        var summary = histogram.Summary();
+        return new CatchUpResult(returned, Calls, summary.P50Ms, summary.P99Ms, summary.MaxMs);
+    }
+
     /// <summary>Every acknowledged post in a room is owed to every receiver of that room that stayed connected.</summary>
     private static (long Expected, long Lost, int LeftEarly) CountLoss(List<LeanReceiver> receivers, Metrics metrics)
     {
@@ -320,6 +350,13 @@ public sealed record PostRequest(
     [property: Key("parentId")] string? ParentId,
     [property: Key("body")] string Body,
     [property: Key("clientId")] string ClientId);
+
+[MessagePackObject]
+public sealed record JoinRoomResult(
+    [property: Key("roomId")] string RoomId,
+    [property: Key("posts")] IReadOnlyList<object> Posts,
+    [property: Key("lastSeq")] long LastSeq,
+    [property: Key("hasMore")] bool HasMore);
 
 [MessagePackObject]
 public sealed record PostAck([property: Key("postId")] string PostId, [property: Key("seq")] long Seq);
