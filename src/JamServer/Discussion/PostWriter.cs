@@ -19,9 +19,11 @@ public sealed partial class PostWriter(
     Live.RoomFanout fanout,
     ResiliencePipelineProvider<string> pipelines,
     TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<JamOptions> options,
     ILogger<PostWriter> log) : BackgroundService
 {
-    private const int MaxBatch = 256;
+    private readonly int _maxBatch = options.Value.PostBatchMax;
+
 
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(
         new BoundedChannelOptions(10_000) { SingleReader = true });
@@ -38,12 +40,12 @@ public sealed partial class PostWriter(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<Pending>(MaxBatch);
+        var batch = new List<Pending>(_maxBatch);
         try
         {
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
-                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var pending))
+                while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var pending))
                 {
                     batch.Add(pending);
                 }

@@ -33,6 +33,9 @@ public sealed class JamOptions
     /// <summary>How long the room fan-out gathers posts into one frame per room; 0 pushes each tick's backlog at once.</summary>
     public int FanoutTickMs { get; set; } = 25;
 
+    /// <summary>The most posts one transaction of the post writer takes.</summary>
+    public int PostBatchMax { get; set; } = 256;
+
     public int PostsPerSecond { get; set; } = 5;
 
     public int PostBurst { get; set; } = 20;

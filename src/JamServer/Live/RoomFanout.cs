@@ -20,7 +20,6 @@ namespace JamServer.Live;
 public sealed partial class RoomFanout : BackgroundService
 {
     private const int Capacity = 50_000;
-    private static readonly TimeSpan SlowWriteWait = TimeSpan.FromSeconds(1);
 
     private readonly Channel<Outgoing> _queue = Channel.CreateBounded<Outgoing>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -95,7 +94,7 @@ public sealed partial class RoomFanout : BackgroundService
                     batch.Add(outgoing);
                 }
 
-                await DeliverAsync(batch);
+                Deliver(batch);
                 PublishToOtherNodes(batch);
                 batch.Clear();
             }
@@ -105,7 +104,7 @@ public sealed partial class RoomFanout : BackgroundService
         }
     }
 
-    private async Task DeliverAsync(List<Outgoing> batch)
+    private void Deliver(List<Outgoing> batch)
     {
         foreach (var room in batch.GroupBy(o => o.Post.RoomId, StringComparer.Ordinal))
         {
@@ -116,21 +115,28 @@ public sealed partial class RoomFanout : BackgroundService
 
             var messages = room.Select(o => (HubMessage)new InvocationMessage(nameof(IJamClient.PostAdded), [o.Post])).ToList();
             var serialized = new SerializedHubMessage(messages.Count == 1 ? messages[0] : new BatchMessage(messages));
-            List<Task>? slow = null;
             foreach (var member in members.Values)
             {
+                // Not awaited: a slow member's writes queue in order behind its own write lock (first come, first
+                // served), and nobody else waits for it. SignalR closes a member whose writes fail.
                 var write = member.WriteAsync(serialized);
                 if (!write.IsCompletedSuccessfully)
                 {
-                    (slow ??= []).Add(write.AsTask());
+                    _ = ObserveAsync(write, member.ConnectionId);
                 }
             }
+        }
+    }
 
-            if (slow is not null)
-            {
-                // A slow member's writes queue in order behind its own lock; the room does not wait for it for long.
-                await Task.WhenAll(slow).WaitAsync(SlowWriteWait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
+    private async Task ObserveAsync(ValueTask write, string connectionId)
+    {
+        try
+        {
+            await write;
+        }
+        catch (Exception ex)
+        {
+            LogWriteFailed(_log, ex, connectionId);
         }
     }
 
@@ -155,9 +161,11 @@ public sealed partial class RoomFanout : BackgroundService
     {
         try
         {
-            await _redis.GetSubscriber().SubscribeAsync(PostsChannel, (_, payload) =>
+            // The queue form keeps other nodes' messages in the order they were published.
+            var channel = await _redis.GetSubscriber().SubscribeAsync(PostsChannel);
+            channel.OnMessage(message =>
             {
-                var posts = JsonSerializer.Deserialize<NodePosts>((byte[])payload!);
+                var posts = JsonSerializer.Deserialize<NodePosts>((byte[])message.Message!);
                 if (posts is null || posts.Node == _identity.NodeId)
                 {
                     return;
@@ -189,6 +197,9 @@ public sealed partial class RoomFanout : BackgroundService
 
     [LoggerMessage(LogLevel.Warning, "The fan-out queue is full; post {RoomId}#{Seq} reaches members by catch-up only")]
     private static partial void LogDropped(ILogger logger, string roomId, long seq);
+
+    [LoggerMessage(LogLevel.Debug, "A push to connection {ConnectionId} failed; SignalR closes it")]
+    private static partial void LogWriteFailed(ILogger logger, Exception ex, string connectionId);
 
     [LoggerMessage(LogLevel.Warning, "Could not subscribe to other nodes' posts yet")]
     private static partial void LogSubscribeFailed(ILogger logger, Exception ex);

@@ -48,11 +48,11 @@ public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, RoomFanou
             throw JamException.InvalidInput($"A connection can be in at most {MaxRoomsPerConnection} rooms; leave one first.");
         }
 
-        // Into the group before reading the store: every post committed after the read arrives live, so there is
+        // Into the room's fan-out before reading the store: every post committed after the read arrives live, so there is
         // no gap. One committed during the read may arrive both ways; clients drop a seq they already hold.
-        fanout.Join(context.ConnectionId, roomId);
         await groups.AddToGroupAsync(context.ConnectionId, JamHub.RoomGroup(roomId), ct);
         await presence.EnterAsync(context, roomId);
+        fanout.Join(context.ConnectionId, roomId);
 
         await using var session = store.QuerySession();
         var posts = await ReadPosts.AfterAsync(session, roomId, afterSeq, MaxCatchUp + 1, ct);
