@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using MessagePack;
+using JamLoad.Wire;
 using BareHub;
 using Microsoft.AspNetCore.SignalR;
 
@@ -49,34 +49,4 @@ namespace BareHub
             return new PostAck(id, seq);
         }
     }
-
-    [MessagePackObject]
-    public sealed record PostRequest(
-        [property: Key("roomId")] string RoomId,
-        [property: Key("parentId")] string? ParentId,
-        [property: Key("body")] string Body,
-        [property: Key("clientId")] string ClientId);
-
-    [MessagePackObject]
-    public sealed record PostAck([property: Key("postId")] string PostId, [property: Key("seq")] long Seq);
-
-    [MessagePackObject]
-    public sealed record JoinRoomResult(
-        [property: Key("roomId")] string RoomId,
-        [property: Key("posts")] IReadOnlyList<PostDto> Posts,
-        [property: Key("lastSeq")] long LastSeq,
-        [property: Key("hasMore")] bool HasMore);
-
-    [MessagePackObject]
-    public sealed record PostDto(
-        [property: Key("postId")] string PostId,
-        [property: Key("roomId")] string RoomId,
-        [property: Key("threadId")] string ThreadId,
-        [property: Key("parentId")] string? ParentId,
-        [property: Key("depth")] int Depth,
-        [property: Key("seq")] long Seq,
-        [property: Key("authorId")] string AuthorId,
-        [property: Key("authorName")] string AuthorName,
-        [property: Key("body")] string Body,
-        [property: Key("createdAt")] DateTime CreatedAt);
 }

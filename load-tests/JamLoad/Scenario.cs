@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
-using MessagePack;
+using JamLoad.Wire;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -343,20 +343,3 @@ public static class Scenario
 
     private sealed record SignInResponse(string Token, string ParticipantId);
 }
-
-[MessagePackObject]
-public sealed record PostRequest(
-    [property: Key("roomId")] string RoomId,
-    [property: Key("parentId")] string? ParentId,
-    [property: Key("body")] string Body,
-    [property: Key("clientId")] string ClientId);
-
-[MessagePackObject]
-public sealed record JoinRoomResult(
-    [property: Key("roomId")] string RoomId,
-    [property: Key("posts")] IReadOnlyList<object> Posts,
-    [property: Key("lastSeq")] long LastSeq,
-    [property: Key("hasMore")] bool HasMore);
-
-[MessagePackObject]
-public sealed record PostAck([property: Key("postId")] string PostId, [property: Key("seq")] long Seq);
