@@ -16,6 +16,9 @@ public sealed record LoadOptions
     public IReadOnlyList<double> PostRates { get; init; } = [20];
     public TimeSpan StepLength { get; init; } = TimeSpan.FromSeconds(20);
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Posts at the first step's rate before measuring, so the server's JIT has settled (owed, not timed).</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.Zero;
     public bool MessagePackWriters { get; init; }
     public bool MessagePackReceivers { get; init; }
     public IReadOnlyList<IPAddress> SourceAddresses { get; init; } = [IPAddress.Loopback];
@@ -44,6 +47,7 @@ public sealed record LoadOptions
                 "--rates" => options with { PostRates = Next().Split(',').Select(r => double.Parse(r, CultureInfo.InvariantCulture)).ToList() },
                 "--step-seconds" => options with { StepLength = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--drain-seconds" => options with { Drain = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--warmup-seconds" => options with { Warmup = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--msgpack" => options with { MessagePackWriters = true, MessagePackReceivers = true },
                 "--sources" => options with { SourceAddresses = Next().Split(',').Select(IPAddress.Parse).ToList() },
                 "--server-pid" => options with { ServerPid = int.Parse(Next(), CultureInfo.InvariantCulture) },

@@ -5,6 +5,9 @@ namespace JamLoad;
 /// <summary>Everything a run counts, shared by its receivers and writers.</summary>
 public sealed class Metrics(int steps)
 {
+    /// <summary>The step number of warm-up posts: owed to receivers like any other, but in no latency figure.</summary>
+    public const int WarmupStep = -1;
+
     private readonly LatencyHistogram[] _delivery = Enumerable.Range(0, steps).Select(_ => new LatencyHistogram()).ToArray();
     private readonly LatencyHistogram[] _ack = Enumerable.Range(0, steps).Select(_ => new LatencyHistogram()).ToArray();
     private long _duplicates;
@@ -26,6 +29,11 @@ public sealed class Metrics(int steps)
 
     public void Delivered(long sentAtMicros, int step)
     {
+        if (step == WarmupStep)
+        {
+            return;
+        }
+
         if (step < 0 || step >= _delivery.Length || sentAtMicros == 0)
         {
             Interlocked.Increment(ref _unstamped);
@@ -38,7 +46,10 @@ public sealed class Metrics(int steps)
     public void Acknowledged(string roomId, long seq, int step, TimeSpan latency)
     {
         Acked.GetOrAdd(roomId, _ => []).Add(seq);
-        _ack[step].Record(latency);
+        if (step != WarmupStep)
+        {
+            _ack[step].Record(latency);
+        }
     }
 
     public void Duplicate() => Interlocked.Increment(ref _duplicates);

@@ -45,6 +45,12 @@ public static class Scenario
         var writers = await ConnectWritersAsync(options, http, ct);
         var steps = new List<(double Rate, long Sent, TimeSpan Elapsed)>();
         var random = new Random(42);
+        if (options.Warmup > TimeSpan.Zero)
+        {
+            await log.WriteLineAsync($"[{options.Name}] warm-up: {options.PostRates[0]} posts/s for {options.Warmup.TotalSeconds} s, not timed");
+            await PostAtRateAsync(writers, rooms, zipf, options.PostRates[0], Metrics.WarmupStep, options.Warmup, metrics, random, ct);
+        }
+
         for (var step = 0; step < options.PostRates.Count; step++)
         {
             var rate = options.PostRates[step];
