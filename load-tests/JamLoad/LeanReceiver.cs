@@ -21,7 +21,9 @@ public sealed class LeanReceiver : IAsyncDisposable
     private readonly ClientWebSocket _socket = new();
     private readonly TaskCompletionSource<long> _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Metrics _metrics;
-    private SeqSet? _received;
+    private readonly Queue<(long Seq, long SentAt, int Step)> _early = new();
+    private readonly Lock _joining = new();
+    private volatile SeqSet? _received;
     private Task? _receiving;
 
     private readonly bool _packed;
@@ -60,7 +62,15 @@ public sealed class LeanReceiver : IAsyncDisposable
         receiver._receiving = Task.Run(receiver.ReceiveLoopAsync, CancellationToken.None);
         await receiver.SendAsync(messagePack ? PackedHub.JoinRoom(roomId) : JsonJoinRoom(roomId), ct);
         receiver.Baseline = await receiver._joined.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
-        receiver._received = new SeqSet(receiver.Baseline);
+        lock (receiver._joining)
+        {
+            receiver._received = new SeqSet(receiver.Baseline);
+            while (receiver._early.TryDequeue(out var early))
+            {
+                receiver.Record(early.Seq, early.SentAt, early.Step);
+            }
+        }
+
         return receiver;
     }
 
@@ -180,20 +190,37 @@ public sealed class LeanReceiver : IAsyncDisposable
         }
     }
 
+    private void Record(long seq, long sentAtMicros, int step)
+    {
+        if (Received.Add(seq))
+        {
+            _metrics.Delivered(sentAtMicros, step);
+        }
+        else if (seq > Baseline)
+        {
+            _metrics.Duplicate();
+        }
+    }
+
     private void Handle(HubRecord message)
     {
         switch (message.Type)
         {
             case 1 when message.Target == "PostAdded" && message.Seq > 0:
-                if (_received is { } received && received.Add(message.Seq))
+                if (_received is null)
                 {
-                    _metrics.Delivered(message.SentAtMicros, message.Step);
-                }
-                else
-                {
-                    _metrics.Duplicate();
+                    lock (_joining)
+                    {
+                        if (_received is null)
+                        {
+                            // The protocol lets a post arrive before the JoinRoom answer: counted once the baseline is known.
+                            _early.Enqueue((message.Seq, message.SentAtMicros, message.Step));
+                            break;
+                        }
+                    }
                 }
 
+                Record(message.Seq, message.SentAtMicros, message.Step);
                 break;
             case 3 when message.Error is not null:
                 _joined.TrySetException(new InvalidOperationException(message.Error));

@@ -5,13 +5,15 @@ using JamServer.Jams;
 using JamServer.Live;
 using JamServer.Rooms;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 using Serilog;
 
 var builder = WebApplication.CreateBuilder(args);
 var jam = builder.Configuration.GetSection(JamOptions.Section).Get<JamOptions>() ?? new JamOptions();
 
 builder.AddJamLogging().AddJamResilience().AddJamStore().AddJamRedis().AddJamAuth().AddJamHealth();
-builder.Services.Configure<JamOptions>(builder.Configuration.GetSection(JamOptions.Section));
+builder.Services.AddOptions<JamOptions>().Bind(builder.Configuration.GetSection(JamOptions.Section)).ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<JamOptions>, JamOptionsValidation>();
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddExceptionHandler<HttpErrors>().AddProblemDetails();
 builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024).AddHubOptions<JamHub>(o => o.AddFilter<HubErrorFilter>());

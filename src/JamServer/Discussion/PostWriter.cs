@@ -22,6 +22,9 @@ public sealed partial class PostWriter(
     Microsoft.Extensions.Options.IOptions<JamOptions> options,
     ILogger<PostWriter> log) : BackgroundService
 {
+    /// <summary>Tries on fresh state when another node wrote to the same room meanwhile.</summary>
+    private const int MaxConflictAttempts = 8;
+
     private readonly int _maxBatch = options.Value.PostBatchMax;
 
 
@@ -77,39 +80,63 @@ public sealed partial class PostWriter(
     private async Task WriteBatchAsync(IReadOnlyList<Pending> batch, CancellationToken ct)
     {
         Outcome[] outcomes;
-        try
+        var pipeline = pipelines.GetPipeline(Resilience.StoreWrite);
+        for (var attempt = 1; ; attempt++)
         {
-            var pipeline = pipelines.GetPipeline(Resilience.StoreWrite);
-            outcomes = await pipeline.ExecuteAsync(async token => await CommitAsync(batch, token), ct);
-        }
-        catch (Exception ex) when (Resilience.IsConflict(ex))
-        {
-            // Another node wrote to one of these rooms, or a post was resent meanwhile: forget what we knew
-            // and write each post alone, so one conflict cannot fail the others.
-            _lastSeq.Clear();
-            if (batch.Count > 1)
+            try
             {
+                outcomes = await pipeline.ExecuteAsync(async token => await CommitAsync(batch, token), ct);
+                break;
+            }
+            catch (Exception ex) when (Resilience.IsConflict(ex))
+            {
+                // Another node wrote to one of these rooms (or a post was resent meanwhile): what this node knew of
+                // the rooms is stale. Decide again on fresh state after a short random pause, so that two nodes
+                // writing to one room take turns.
+                _lastSeq.Clear();
+                if (attempt < MaxConflictAttempts)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * attempt)), ct);
+                    continue;
+                }
+
+                if (batch.Count > 1)
+                {
+                    // Still conflicting: write each post alone, so one post's conflict cannot fail the others.
+                    foreach (var pending in batch)
+                    {
+                        await WriteBatchAsync([pending], ct);
+                    }
+
+                    return;
+                }
+
+                LogConflict(log, ex);
+                batch[0].Done.TrySetException(new JamException(ErrorCodes.Unavailable, "The room was busy; send the post again."));
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                _lastSeq.Clear();
+                if (batch.Count > 1 && !Resilience.IsTransient(ex))
+                {
+                    // Not the store being away: find the one post the store refuses rather than fail them all.
+                    foreach (var pending in batch)
+                    {
+                        await WriteBatchAsync([pending], ct);
+                    }
+
+                    return;
+                }
+
+                LogBatchFailed(log, ex, batch.Count);
                 foreach (var pending in batch)
                 {
-                    await WriteBatchAsync([pending], ct);
+                    pending.Done.TrySetException(new JamException(ErrorCodes.Unavailable, "The store is unavailable; send the post again."));
                 }
 
                 return;
             }
-
-            LogConflict(log, ex);
-            batch[0].Done.TrySetException(new JamException(ErrorCodes.Unavailable, "The room was busy; send the post again."));
-            return;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-        {
-            LogBatchFailed(log, ex, batch.Count);
-            foreach (var pending in batch)
-            {
-                pending.Done.TrySetException(new JamException(ErrorCodes.Unavailable, "The store is unavailable; send the post again."));
-            }
-
-            return;
         }
 
         for (var i = 0; i < batch.Count; i++)
@@ -232,7 +259,7 @@ public sealed partial class PostWriter(
 
     private static string NewPostId() => Guid.CreateVersion7().ToString("N");
 
-    [LoggerMessage(LogLevel.Warning, "Post batch conflicted twice; the client is asked to resend")]
+    [LoggerMessage(LogLevel.Warning, "A post kept conflicting with other writers of its room; the client is asked to resend")]
     private static partial void LogConflict(ILogger logger, Exception ex);
 
     [LoggerMessage(LogLevel.Error, "A batch of {Count} posts could not be stored")]

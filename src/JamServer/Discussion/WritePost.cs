@@ -22,6 +22,7 @@ public static class WritePost
 {
     public const int MaxBodyLength = 5000;
     public const int MaxClientIdLength = 64;
+    public const int MaxNameLength = 60;
 
     /// <summary>A thread's root post has depth 0; a reply is one deeper than its parent, up to this.</summary>
     public const int MaxDepth = 8;
@@ -42,7 +43,7 @@ public static class WritePost
         var clientId = Required(request.ClientId, "clientId", MaxClientIdLength);
         var parentId = string.IsNullOrWhiteSpace(request.ParentId) ? null : Required(request.ParentId, "parentId", 100);
         var body = NormalizeBody(request.Body);
-        return new Command(roomId, parentId, body, clientId, authorId, authorName);
+        return new Command(roomId, parentId, body, clientId, authorId, CleanName(authorName, authorId));
     }
 
     /// <summary>
@@ -112,6 +113,13 @@ public static class WritePost
         }
 
         return text;
+    }
+
+    /// <summary>A display name from a token issued elsewhere is cleaned like a body and capped; blank, the author id.</summary>
+    internal static string CleanName(string name, string authorId)
+    {
+        var cleaned = IsWellFormed(name) ? Clean(name).Trim() : "";
+        return cleaned.Length == 0 ? authorId : cleaned.Length > MaxNameLength ? cleaned[..MaxNameLength] : cleaned;
     }
 
     internal static string Clean(string text)

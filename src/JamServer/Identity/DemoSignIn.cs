@@ -6,7 +6,7 @@ namespace JamServer.Identity;
 /// <summary>Demo mode only: anyone signs in with a name, a role and a kind.</summary>
 public static class DemoSignIn
 {
-    public const int MaxNameLength = 60;
+    public const int MaxNameLength = WritePost.MaxNameLength;
 
     public sealed record Request(string? DisplayName, string? Role, string? Kind);
 

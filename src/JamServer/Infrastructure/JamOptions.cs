@@ -39,4 +39,28 @@ public sealed class JamOptions
     public int PostsPerSecond { get; set; } = 5;
 
     public int PostBurst { get; set; } = 20;
+
+    public bool IsValid(out string problem)
+    {
+        problem = (PostBatchMax, PostsPerSecond, PostBurst, FanoutTickMs, DiscussionLength, VotingLength) switch
+        {
+            ( < 1, _, _, _, _, _) => "Jam:PostBatchMax must be at least 1",
+            (_, < 1, _, _, _, _) => "Jam:PostsPerSecond must be at least 1",
+            (_, _, < 1, _, _, _) => "Jam:PostBurst must be at least 1",
+            (_, _, _, < 0 or > 1000, _, _) => "Jam:FanoutTickMs must be between 0 and 1000",
+            _ when DiscussionLength <= TimeSpan.Zero || VotingLength <= TimeSpan.Zero => "phase lengths must be positive",
+            _ when string.IsNullOrWhiteSpace(JamId) || string.IsNullOrWhiteSpace(NodeId) => "Jam:JamId and Jam:NodeId are required",
+            _ => "",
+        };
+        return problem.Length == 0;
+    }
+}
+
+/// <summary>Settings out of range stop the server at start, with what is wrong.</summary>
+public sealed class JamOptionsValidation : Microsoft.Extensions.Options.IValidateOptions<JamOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, JamOptions options) =>
+        options.IsValid(out var problem)
+            ? Microsoft.Extensions.Options.ValidateOptionsResult.Success
+            : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(problem);
 }

@@ -46,7 +46,8 @@ public sealed partial class ChangePhase(
                 continue;
             }
 
-            var changed = await jam.RefreshAsync(ct);
+            // Committed: tell everyone even if the caller has gone away meanwhile.
+            var changed = await jam.RefreshAsync(CancellationToken.None);
             try
             {
                 await hub.Clients.All.PhaseChanged(JamDto.From(changed, clock.GetUtcNow()));

@@ -63,9 +63,11 @@ public sealed class JamSetup(IDocumentStore store, JamState jam, IOptions<JamOpt
         using var file = File.OpenRead(path);
         var definition = JsonSerializer.Deserialize<JamDefinition>(file, JsonSerializerOptions.Web)
             ?? throw new InvalidOperationException($"{path} holds no jam definition.");
-        if (definition.Rooms.Count == 0 || definition.Rooms.Select(r => r.Id).Distinct().Count() != definition.Rooms.Count)
+        if (definition.Rooms.Count == 0 || definition.Rooms.Select(r => r.Id).Distinct().Count() != definition.Rooms.Count
+            || definition.Rooms.Any(r => string.IsNullOrWhiteSpace(r.Id) || r.Id == settings.JamId))
         {
-            throw new InvalidOperationException($"{path} must list rooms with distinct ids.");
+            // A room's event stream is named by its id, beside the jam's own stream.
+            throw new InvalidOperationException($"{path} must list rooms with distinct ids, none equal to the jam id.");
         }
 
         return definition;

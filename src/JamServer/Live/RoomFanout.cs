@@ -21,6 +21,11 @@ public sealed partial class RoomFanout : BackgroundService
 {
     private const int Capacity = 50_000;
 
+    /// <summary>Ticks a member may fall behind (about 5 s at 25 ms) before it is disconnected to catch up by JoinRoom.</summary>
+    private const int MaxPendingWrites = 200;
+
+    private readonly ConcurrentDictionary<string, int> _pendingWrites = new(StringComparer.Ordinal);
+
     private readonly Channel<Outgoing> _queue = Channel.CreateBounded<Outgoing>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
@@ -50,7 +55,13 @@ public sealed partial class RoomFanout : BackgroundService
     {
         if (_connections.TryGet(connectionId, out var connection))
         {
-            _rooms.GetOrAdd(roomId, _ => new(StringComparer.Ordinal))[connectionId] = connection;
+            var members = _rooms.GetOrAdd(roomId, _ => new(StringComparer.Ordinal));
+            members[connectionId] = connection;
+            if (!_connections.TryGet(connectionId, out _))
+            {
+                // It closed meanwhile, after LeaveAll ran: take it out again.
+                members.TryRemove(connectionId, out _);
+            }
         }
     }
 
@@ -73,11 +84,7 @@ public sealed partial class RoomFanout : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (_options.RedisBackplane)
-        {
-            await SubscribeToOtherNodesAsync();
-        }
-
+        var subscribing = _options.RedisBackplane ? SubscribeToOtherNodesAsync(stoppingToken) : Task.CompletedTask;
         var tick = TimeSpan.FromMilliseconds(_options.FanoutTickMs);
         var batch = new List<Outgoing>();
         try
@@ -94,14 +101,24 @@ public sealed partial class RoomFanout : BackgroundService
                     batch.Add(outgoing);
                 }
 
-                Deliver(batch);
-                PublishToOtherNodes(batch);
+                try
+                {
+                    Deliver(batch);
+                    PublishToOtherNodes(batch);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogTickFailed(_log, ex, batch.Count);
+                }
+
                 batch.Clear();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+
+        await subscribing;
     }
 
     private void Deliver(List<Outgoing> batch)
@@ -118,25 +135,38 @@ public sealed partial class RoomFanout : BackgroundService
             foreach (var member in members.Values)
             {
                 // Not awaited: a slow member's writes queue in order behind its own write lock (first come, first
-                // served), and nobody else waits for it. SignalR closes a member whose writes fail.
+                // served), and nobody else waits for it. One that falls too far behind is disconnected.
                 var write = member.WriteAsync(serialized);
                 if (!write.IsCompletedSuccessfully)
                 {
-                    _ = ObserveAsync(write, member.ConnectionId);
+                    _ = ObserveAsync(write, member);
                 }
             }
         }
     }
 
-    private async Task ObserveAsync(ValueTask write, string connectionId)
+    private async Task ObserveAsync(ValueTask write, HubConnectionContext member)
     {
+        if (_pendingWrites.AddOrUpdate(member.ConnectionId, 1, (_, n) => n + 1) > MaxPendingWrites)
+        {
+            LogTooSlow(_log, member.ConnectionId);
+            member.Abort();
+        }
+
         try
         {
             await write;
         }
         catch (Exception ex)
         {
-            LogWriteFailed(_log, ex, connectionId);
+            LogWriteFailed(_log, ex, member.ConnectionId);
+        }
+        finally
+        {
+            if (_pendingWrites.AddOrUpdate(member.ConnectionId, 0, (_, n) => n - 1) <= 0)
+            {
+                _pendingWrites.TryRemove(KeyValuePair.Create(member.ConnectionId, 0));
+            }
         }
     }
 
@@ -157,35 +187,45 @@ public sealed partial class RoomFanout : BackgroundService
         _redis.GetSubscriber().Publish(PostsChannel, payload, CommandFlags.FireAndForget);
     }
 
-    private async Task SubscribeToOtherNodesAsync()
+    /// <summary>Until it succeeds: without it this node would never hear other nodes' posts.</summary>
+    private async Task SubscribeToOtherNodesAsync(CancellationToken stoppingToken)
     {
-        try
+        for (var delay = TimeSpan.FromMilliseconds(250); !stoppingToken.IsCancellationRequested; delay = Min(delay * 2, TimeSpan.FromSeconds(10)))
         {
-            // The queue form keeps other nodes' messages in the order they were published.
-            var channel = await _redis.GetSubscriber().SubscribeAsync(PostsChannel);
-            channel.OnMessage(message =>
+            try
             {
-                var posts = JsonSerializer.Deserialize<NodePosts>((byte[])message.Message!);
-                if (posts is null || posts.Node == _identity.NodeId)
-                {
-                    return;
-                }
-
-                foreach (var post in posts.Posts)
-                {
-                    if (!_queue.Writer.TryWrite(new Outgoing(post, FromHere: false)))
-                    {
-                        LogDropped(_log, post.RoomId, post.Seq);
-                    }
-                }
-            });
-        }
-        catch (RedisException ex)
-        {
-            // The multiplexer restores subscriptions when Redis comes back.
-            LogSubscribeFailed(_log, ex);
+                // The queue form keeps other nodes' messages in the order they were published.
+                var channel = await _redis.GetSubscriber().SubscribeAsync(PostsChannel);
+                channel.OnMessage(message => Receive((byte[])message.Message!));
+                return;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                LogSubscribeFailed(_log, ex);
+                await _redis.GetSubscriber().UnsubscribeAsync(PostsChannel).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(delay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
     }
+
+    private void Receive(byte[] payload)
+    {
+        var posts = JsonSerializer.Deserialize<NodePosts>(payload);
+        if (posts is null || posts.Node == _identity.NodeId)
+        {
+            return;
+        }
+
+        foreach (var post in posts.Posts)
+        {
+            if (!_queue.Writer.TryWrite(new Outgoing(post, FromHere: false)))
+            {
+                LogDropped(_log, post.RoomId, post.Seq);
+            }
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private void LeaveAll(string connectionId)
     {
@@ -201,7 +241,13 @@ public sealed partial class RoomFanout : BackgroundService
     [LoggerMessage(LogLevel.Debug, "A push to connection {ConnectionId} failed; SignalR closes it")]
     private static partial void LogWriteFailed(ILogger logger, Exception ex, string connectionId);
 
-    [LoggerMessage(LogLevel.Warning, "Could not subscribe to other nodes' posts yet")]
+    [LoggerMessage(LogLevel.Warning, "Connection {ConnectionId} fell too far behind the room fan-out; disconnecting it")]
+    private static partial void LogTooSlow(ILogger logger, string connectionId);
+
+    [LoggerMessage(LogLevel.Error, "A fan-out tick of {Count} posts failed; they reach members by catch-up")]
+    private static partial void LogTickFailed(ILogger logger, Exception ex, int count);
+
+    [LoggerMessage(LogLevel.Warning, "Could not subscribe to other nodes' posts yet; retrying")]
     private static partial void LogSubscribeFailed(ILogger logger, Exception ex);
 
     private sealed record Outgoing(PostDto Post, bool FromHere);

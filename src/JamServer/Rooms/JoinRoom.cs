@@ -51,15 +51,25 @@ public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, RoomFanou
         // Into the room's fan-out before reading the store: every post committed after the read arrives live, so there is
         // no gap. One committed during the read may arrive both ways; clients drop a seq they already hold.
         await groups.AddToGroupAsync(context.ConnectionId, JamHub.RoomGroup(roomId), ct);
-        await presence.EnterAsync(context, roomId);
+        var entered = await presence.EnterAsync(context, roomId);
         fanout.Join(context.ConnectionId, roomId);
-
-        await using var session = store.QuerySession();
-        var posts = await ReadPosts.AfterAsync(session, roomId, afterSeq, MaxCatchUp + 1, ct);
-        var hasMore = posts.Count > MaxCatchUp;
-        var caughtUp = hasMore ? posts.Take(MaxCatchUp).ToList() : posts;
-        var lastSeq = caughtUp.Count > 0 ? caughtUp[^1].Seq : afterSeq;
-        return new JoinRoomResult(roomId, caughtUp, lastSeq, hasMore);
+        try
+        {
+            await using var session = store.QuerySession();
+            var posts = await ReadPosts.AfterAsync(session, roomId, afterSeq, MaxCatchUp + 1, ct);
+            var hasMore = posts.Count > MaxCatchUp;
+            var caughtUp = hasMore ? posts.Take(MaxCatchUp).ToList() : posts;
+            var lastSeq = caughtUp.Count > 0 ? caughtUp[^1].Seq : afterSeq;
+            return new JoinRoomResult(roomId, caughtUp, lastSeq, hasMore);
+        }
+        catch when (entered)
+        {
+            // A join that answers with an error joins nothing.
+            fanout.Leave(context.ConnectionId, roomId);
+            await presence.ExitAsync(context, roomId);
+            await groups.RemoveFromGroupAsync(context.ConnectionId, JamHub.RoomGroup(roomId), CancellationToken.None);
+            throw;
+        }
     }
 
     public async Task LeaveAsync(HubCallerContext context, IGroupManager groups, string roomId)

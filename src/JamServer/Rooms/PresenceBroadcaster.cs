@@ -13,9 +13,15 @@ public sealed partial class PresenceBroadcaster(
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Before the server takes connections, so no new join races the clean-up of the old ones.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
         await presence.ClearStaleAsync();
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
         using var timer = new PeriodicTimer(Interval, clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
@@ -35,6 +41,10 @@ public sealed partial class PresenceBroadcaster(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogPushFailed(log, ex);
+                foreach (var room in rooms)
+                {
+                    presence.MarkDirty(room);
+                }
             }
         }
     }

@@ -82,12 +82,14 @@ public sealed partial class RoomPresence(IConnectionMultiplexer redis, JamIdenti
             var counts = await Task.WhenAll(ids.Select(id => db.HashLengthAsync(RoomKey(id))));
             return ids.Zip(counts).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             LogRedisDown(log, ex);
             return ids.ToDictionary(id => id, _ => 0L, StringComparer.Ordinal);
         }
     }
+
+    public void MarkDirty(string roomId) => _dirty[roomId] = 0;
 
     /// <summary>Rooms whose count changed since the last call.</summary>
     public IReadOnlyList<string> TakeDirty()
@@ -119,7 +121,7 @@ public sealed partial class RoomPresence(IConnectionMultiplexer redis, JamIdenti
 
             await db.KeyDeleteAsync(NodeKey);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             LogRedisDown(log, ex);
         }
@@ -127,7 +129,6 @@ public sealed partial class RoomPresence(IConnectionMultiplexer redis, JamIdenti
 
     private async Task ChangeAsync(string roomId, string participantId, int delta)
     {
-        _dirty[roomId] = 0;
         try
         {
             await redis.GetDatabase().ScriptEvaluateAsync(Change, new
@@ -139,9 +140,14 @@ public sealed partial class RoomPresence(IConnectionMultiplexer redis, JamIdenti
                 delta,
             });
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             LogRedisDown(log, ex);
+        }
+        finally
+        {
+            // After the change, so the push that takes this mark reads the new count.
+            MarkDirty(roomId);
         }
     }
 

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace JamServer.IntegrationTests.Discussion;
 
+[Collection(TimingSensitiveCollection.Name)]
 public sealed class ServerCrashTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using JamServer.IntegrationTests.Support;
 namespace JamServer.IntegrationTests.Jams;
 
 /// <summary>Jams with a compressed schedule: seconds instead of days.</summary>
+[Collection(TimingSensitiveCollection.Name)]
 public sealed class PhaseClockTests
 {
     private static Dictionary<string, string> Schedule(int discussionSeconds, int votingSeconds) => new()

@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace JamServer.IntegrationTests.Load;
 
 /// <summary>The load tool's smoke run in CI: a small jam that must lose nothing. The figures are the benchmark's job.</summary>
+[Collection(TimingSensitiveCollection.Name)]
 public sealed class LoadSmokeTests(ITestOutputHelper output)
 {
     [Fact]

@@ -98,7 +98,7 @@ public sealed class WritePostTests
     public void A_body_over_the_cap_is_invalid_and_one_at_the_cap_is_taken()
     {
         Assert.Equal(WritePost.MaxBodyLength, Command(body: new string('a', WritePost.MaxBodyLength)).Body.Length);
-        Assert.Throws<JamException>(() => Command(body: new string('a', WritePost.MaxBodyLength + 1)));
+        Assert.Equal(ErrorCodes.InvalidInput, Assert.Throws<JamException>(() => Command(body: new string('a', WritePost.MaxBodyLength + 1))).Code);
     }
 
     [Fact]
@@ -131,8 +131,34 @@ public sealed class WritePostTests
     [Fact]
     public void A_client_id_longer_than_the_cap_is_invalid()
     {
-        Assert.Throws<JamException>(() =>
+        var refused = Assert.Throws<JamException>(() =>
             WritePost.Validate(new PostRequest("water", null, "x", new string('c', WritePost.MaxClientIdLength + 1)), "p", "P"));
+
+        Assert.Equal(ErrorCodes.InvalidInput, refused.Code);
+    }
+
+    [Theory]
+    [InlineData("  Ann\u0000 ", "Ann")]
+    [InlineData("   ", "p-ann")]
+    public void A_display_name_from_a_token_is_cleaned_or_replaced_by_the_author_id(string name, string expected)
+    {
+        Assert.Equal(expected, WritePost.Validate(new PostRequest("water", null, "x", "c"), "p-ann", name).AuthorName);
+    }
+
+    [Fact]
+    public void A_display_name_that_is_not_valid_unicode_is_replaced_by_the_author_id()
+    {
+        var name = "bad " + (char)0xD800 + " name";
+
+        Assert.Equal("p-ann", WritePost.Validate(new PostRequest("water", null, "x", "c"), "p-ann", name).AuthorName);
+    }
+
+    [Fact]
+    public void A_display_name_is_capped()
+    {
+        var command = WritePost.Validate(new PostRequest("water", null, "x", "c"), "p-ann", new string('n', 500));
+
+        Assert.Equal(WritePost.MaxNameLength, command.AuthorName.Length);
     }
 
     [Fact]

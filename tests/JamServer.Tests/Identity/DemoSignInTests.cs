@@ -31,7 +31,9 @@ public sealed class DemoSignInTests
     [Fact]
     public void A_name_longer_than_the_cap_is_invalid()
     {
-        Assert.Throws<JamException>(() =>
+        var refused = Assert.Throws<JamException>(() =>
             DemoSignIn.Validate(new DemoSignIn.Request(new string('n', DemoSignIn.MaxNameLength + 1), null, null)));
+
+        Assert.Equal(ErrorCodes.InvalidInput, refused.Code);
     }
 }
