@@ -19,7 +19,8 @@ public sealed class ParticipantRateLimits : IDisposable
                 TokensPerPeriod = settings.PostsPerSecond,
                 ReplenishmentPeriod = TimeSpan.FromSeconds(1),
                 QueueLimit = 0,
-                AutoReplenishment = true,
+                // The partitioned limiter refills every bucket from one timer; a timer per participant would not scale.
+                AutoReplenishment = false,
             }));
     }
 

@@ -41,9 +41,7 @@ public static class AdvancePhase
     }
 
     public static JamPhase ParsePhase(string? phase) =>
-        Enum.GetValues<JamPhase>().FirstOrDefault(p => string.Equals(p.ToString(), phase?.Trim(), StringComparison.OrdinalIgnoreCase)) is var parsed
-        && string.Equals(parsed.ToString(), phase?.Trim(), StringComparison.OrdinalIgnoreCase)
-            ? parsed
-            : throw JamException.InvalidInput(
-                $"'{phase}' is not a phase; use one of {string.Join(", ", Enum.GetNames<JamPhase>())}.");
+        Enum.GetValues<JamPhase>().Where(p => string.Equals(p.ToString(), phase?.Trim(), StringComparison.OrdinalIgnoreCase))
+            .Select(p => (JamPhase?)p).FirstOrDefault()
+        ?? throw JamException.InvalidInput($"'{phase}' is not a phase; use one of {string.Join(", ", Enum.GetNames<JamPhase>())}.");
 }

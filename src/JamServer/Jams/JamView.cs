@@ -19,8 +19,6 @@ public sealed class JamView
         JamPhase.Voting => VotingLength,
         _ => TimeSpan.Zero,
     };
-
-    public bool AcceptsPosts => Phase is JamPhase.Discussion or JamPhase.Voting;
 }
 
 public sealed class JamViewProjection : SingleStreamProjection<JamView, string>

@@ -55,6 +55,8 @@ public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, RoomFanou
         fanout.Join(context.ConnectionId, roomId);
         try
         {
+            // Closed while joining: its disconnect may have cleaned up before this join recorded anything.
+            ct.ThrowIfCancellationRequested();
             await using var session = store.QuerySession();
             var posts = await ReadPosts.AfterAsync(session, roomId, afterSeq, MaxCatchUp + 1, ct);
             var hasMore = posts.Count > MaxCatchUp;

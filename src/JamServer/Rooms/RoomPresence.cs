@@ -34,20 +34,26 @@ public sealed partial class RoomPresence(IConnectionMultiplexer redis, JamIdenti
 
     private RedisKey NodeKey => $"jam:{identity.JamId}:node:{identity.NodeId}:presence";
 
-    public static IReadOnlySet<string> RoomsOf(HubCallerContext context) =>
-        context.Items.TryGetValue(RoomsItem, out var rooms) ? (HashSet<string>)rooms! : new HashSet<string>();
+    /// <summary>A snapshot of the rooms the connection is in.</summary>
+    public static IReadOnlySet<string> RoomsOf(HubCallerContext context)
+    {
+        var rooms = Rooms(context);
+        lock (rooms)
+        {
+            return rooms.ToHashSet(StringComparer.Ordinal);
+        }
+    }
 
     /// <summary>Records that the connection is in the room; false when it already was.</summary>
     public async Task<bool> EnterAsync(HubCallerContext context, string roomId)
     {
-        if (!context.Items.TryGetValue(RoomsItem, out var value))
+        var rooms = Rooms(context);
+        lock (rooms)
         {
-            context.Items[RoomsItem] = value = new HashSet<string>(StringComparer.Ordinal);
-        }
-
-        if (!((HashSet<string>)value!).Add(roomId))
-        {
-            return false;
+            if (!rooms.Add(roomId))
+            {
+                return false;
+            }
         }
 
         await ChangeAsync(roomId, context.UserIdentifier!, +1);
@@ -56,9 +62,13 @@ public sealed partial class RoomPresence(IConnectionMultiplexer redis, JamIdenti
 
     public async Task<bool> ExitAsync(HubCallerContext context, string roomId)
     {
-        if (!context.Items.TryGetValue(RoomsItem, out var value) || !((HashSet<string>)value!).Remove(roomId))
+        var rooms = Rooms(context);
+        lock (rooms)
         {
-            return false;
+            if (!rooms.Remove(roomId))
+            {
+                return false;
+            }
         }
 
         await ChangeAsync(roomId, context.UserIdentifier!, -1);
@@ -67,9 +77,23 @@ public sealed partial class RoomPresence(IConnectionMultiplexer redis, JamIdenti
 
     public async Task LeaveAllAsync(HubCallerContext context)
     {
-        foreach (var roomId in RoomsOf(context).ToList())
+        foreach (var roomId in RoomsOf(context))
         {
             await ExitAsync(context, roomId);
+        }
+    }
+
+    // A JoinRoom still running can meet the connection's OnDisconnectedAsync, hence the lock on the set.
+    private static HashSet<string> Rooms(HubCallerContext context)
+    {
+        lock (context.Items)
+        {
+            if (!context.Items.TryGetValue(RoomsItem, out var rooms))
+            {
+                context.Items[RoomsItem] = rooms = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            return (HashSet<string>)rooms!;
         }
     }
 
