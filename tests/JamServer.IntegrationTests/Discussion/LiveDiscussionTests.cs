@@ -69,15 +69,26 @@ public sealed class LiveDiscussionTests(JamServerFixture jam)
 
         var first = await ann.PostAsync("mobility", "Bikes on trains", clientId: clientId);
         var again = await ann.PostAsync("mobility", "Bikes on trains", clientId: clientId);
-        var racing = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => ann.PostAsync("mobility", "Bikes on trains", clientId: clientId)));
+        var tabs = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => JamClient.ConnectAsync(jam.Server.BaseAddress, ann.Who)));
+        var fresh = JamClient.NewId();
+        var racing = await Task.WhenAll(tabs.Select(tab => tab.PostAsync("mobility", "Bikes on trains", clientId: clientId)));
+        var racingFresh = await Task.WhenAll(tabs.Select(tab => tab.PostAsync("mobility", "Buses on demand", clientId: fresh)));
+        foreach (var tab in tabs)
+        {
+            await tab.DisposeAsync();
+        }
+
         var sentinel = await ann.PostAsync("mobility", "Sentinel");
 
         Assert.Equal(first, again);
         Assert.All(racing, ack => Assert.Equal(first, ack));
-        Assert.Equal(first.Seq + 1, sentinel.Seq);
+        Assert.Single(racingFresh.Distinct());
+        Assert.Equal(first.Seq + 1, racingFresh[0].Seq);
+        Assert.Equal(first.Seq + 2, sentinel.Seq);
         await bo.WaitForPostAsync(p => p.PostId == sentinel.PostId);
         Assert.Single(bo.Posts, p => p.PostId == first.PostId);
-        Assert.Equal([first.Seq, sentinel.Seq], bo.Posts.Where(p => p.Seq > start).Select(p => p.Seq));
+        Assert.Single(bo.Posts, p => p.PostId == racingFresh[0].PostId);
+        Assert.Equal([first.Seq, first.Seq + 1, sentinel.Seq], bo.Posts.Where(p => p.Seq > start).Select(p => p.Seq));
     }
 
     [Fact]
