@@ -3,10 +3,17 @@ using JamServer.Identity;
 using JamServer.Infrastructure;
 using JamServer.Jams;
 using JamServer.Live;
+using JamServer.Proposals;
 using JamServer.Rooms;
+using JamServer.Voting;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Serilog;
+
+if (args is ["tally", .. var tallyArgs])
+{
+    return await TallyCommand.RunAsync(tallyArgs);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 var jam = builder.Configuration.GetSection(JamOptions.Section).Get<JamOptions>() ?? new JamOptions();
@@ -25,6 +32,10 @@ builder.Services
     .AddSingleton<JoinRoom>().AddSingleton<ParticipantRateLimits>().AddSingleton<HubErrorFilter>()
     .AddSingleton<PostWriter>().AddHostedService(s => s.GetRequiredService<PostWriter>())
     .AddSingleton<RoomFanout>().AddHostedService(s => s.GetRequiredService<RoomFanout>())
+    .AddSingleton<ProposeIdea>().AddSingleton<MergeProposals>().AddSingleton<LiveTally>().AddSingleton<CountedBallots>()
+    .AddSingleton<BallotWriter>().AddHostedService(s => s.GetRequiredService<BallotWriter>())
+    .AddSingleton<ShortlistPublisher>().AddHostedService(s => s.GetRequiredService<ShortlistPublisher>())
+    .AddHostedService<TallyBroadcaster>()
     .AddHostedService<JamSetup>().AddHostedService<PhaseClock>().AddHostedService<PresenceBroadcaster>();
 
 var app = builder.Build();
@@ -38,6 +49,9 @@ app.MapJamHealth();
 ChangePhase.MapPhaseEndpoints(app);
 app.MapRoomsEndpoint();
 app.MapPostsEndpoint();
+app.MapProposalsEndpoint();
+app.MapMyBallotEndpoints();
+app.MapShortlistEndpoints();
 if (jam.DemoMode)
 {
     app.MapDemoSignIn();
@@ -45,6 +59,7 @@ if (jam.DemoMode)
 
 app.MapHub<JamHub>("/hubs/jam");
 app.MapGet("/", () => Results.Text(
-    $"JamServer is running the jam '{jam.JamId}'. API: /api/jam, /api/rooms; live hub: /hubs/jam. See docs/protocol.md.\n"));
+    $"JamServer is running the jam '{jam.JamId}'. API: /api/jam, /api/rooms, /api/proposals, /api/shortlist; live hub: /hubs/jam. See docs/protocol.md.\n"));
 
 await app.RunAsync();
+return 0;

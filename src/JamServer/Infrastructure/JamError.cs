@@ -12,6 +12,9 @@ public static class ErrorCodes
     public const string Unavailable = "UNAVAILABLE";
     public const string Unauthenticated = "UNAUTHENTICATED";
     public const string Internal = "INTERNAL";
+    public const string AlreadyProposed = "ALREADY_PROPOSED";
+    public const string AlreadyVoted = "ALREADY_VOTED";
+    public const string BudgetExceeded = "BUDGET_EXCEEDED";
 }
 
 /// <summary>A rule said no. Thrown by decisions, mapped to a hub error or an HTTP status at the edge.</summary>
@@ -27,7 +30,8 @@ public sealed class JamException(string code, string message) : Exception(messag
     {
         ErrorCodes.InvalidInput => StatusCodes.Status400BadRequest,
         ErrorCodes.NotFound => StatusCodes.Status404NotFound,
-        ErrorCodes.PhaseClosed or ErrorCodes.PhaseOrder => StatusCodes.Status409Conflict,
+        ErrorCodes.PhaseClosed or ErrorCodes.PhaseOrder or ErrorCodes.AlreadyProposed or ErrorCodes.AlreadyVoted
+            or ErrorCodes.BudgetExceeded => StatusCodes.Status409Conflict,
         ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
         ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
         _ => StatusCodes.Status503ServiceUnavailable,

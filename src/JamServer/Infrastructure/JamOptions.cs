@@ -38,6 +38,18 @@ public sealed class JamOptions
 
     public int PostsPerSecond { get; set; } = 5;
 
+    public const int DefaultVoteBudget = 10;
+    public const int DefaultShortlistSize = 10;
+
+    /// <summary>Votes each participant may cast; like the lengths, it counts only when the jam is first created.</summary>
+    public int VoteBudget { get; set; } = DefaultVoteBudget;
+
+    /// <summary>How many proposals the shortlist holds; set when the jam is first created.</summary>
+    public int ShortlistSize { get; set; } = DefaultShortlistSize;
+
+    /// <summary>The most votes and retractions one transaction of the ballot writer takes.</summary>
+    public int VoteBatchMax { get; set; } = 512;
+
     public int PostBurst { get; set; } = 20;
 
     public bool IsValid(out string problem)
@@ -48,6 +60,9 @@ public sealed class JamOptions
             (_, < 1, _, _, _, _) => "Jam:PostsPerSecond must be at least 1",
             (_, _, < 1, _, _, _) => "Jam:PostBurst must be at least 1",
             (_, _, _, < 0 or > 1000, _, _) => "Jam:FanoutTickMs must be between 0 and 1000",
+            _ when VoteBudget is < 1 or > 1000 => "Jam:VoteBudget must be between 1 and 1000",
+            _ when ShortlistSize is < 1 or > 1000 => "Jam:ShortlistSize must be between 1 and 1000",
+            _ when VoteBatchMax < 1 => "Jam:VoteBatchMax must be at least 1",
             _ when DiscussionLength <= TimeSpan.Zero || VotingLength <= TimeSpan.Zero => "phase lengths must be positive",
             _ when string.IsNullOrWhiteSpace(JamId) || string.IsNullOrWhiteSpace(NodeId) => "Jam:JamId and Jam:NodeId are required",
             _ => "",

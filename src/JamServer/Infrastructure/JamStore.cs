@@ -1,6 +1,8 @@
 using JamServer.Discussion;
 using JamServer.Jams;
+using JamServer.Proposals;
 using JamServer.Rooms;
+using JamServer.Voting;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
@@ -41,6 +43,16 @@ public static class JamStore
         options.Projections.Add<JamViewProjection>(ProjectionLifecycle.Inline);
         options.Projections.Add<RoomViewProjection>(ProjectionLifecycle.Inline);
         options.Projections.Add<PostViewProjection>(ProjectionLifecycle.Inline);
+        options.Schema.For<PostView>().Index(p => p.ThreadId);
+
+        options.Projections.Add<ProposalViewProjection>(ProjectionLifecycle.Inline);
+        options.Schema.For<ProposalView>().Index(p => p.RoomId);
+        options.Projections.Add<BallotViewProjection>(ProjectionLifecycle.Inline);
+
+        // Stable names: the tally and its audit command read vote events by name, straight from PostgreSQL.
+        options.Events.MapEventType<VoteCast>(Tally.VoteCastType);
+        options.Events.MapEventType<VoteRetracted>(Tally.VoteRetractedType);
+        options.Storage.ExtendedSchemaObjects.Add(VotingGuard.Function(options.DatabaseSchemaName));
     }
 
     /// <summary>A PostgreSQL schema name from the jam id: lower case letters, digits and underscores.</summary>

@@ -13,6 +13,7 @@ public sealed partial class ChangePhase(
     JamIdentity identity,
     IHubContext<JamHub, IJamClient> hub,
     TimeProvider clock,
+    Voting.ShortlistPublisher shortlist,
     ILogger<ChangePhase> log)
 {
     public sealed record Request(string? Phase);
@@ -48,6 +49,11 @@ public sealed partial class ChangePhase(
 
             // Committed: tell everyone even if the caller has gone away meanwhile.
             var changed = await jam.RefreshAsync(CancellationToken.None);
+            if (changed.Phase is JamPhase.Closed)
+            {
+                shortlist.Nudge();
+            }
+
             try
             {
                 await hub.Clients.All.PhaseChanged(JamDto.From(changed, clock.GetUtcNow()));

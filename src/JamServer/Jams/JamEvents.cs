@@ -14,6 +14,8 @@ public sealed record JamScheduled(
     TimeSpan DiscussionLength,
     TimeSpan VotingLength,
     DateTimeOffset DiscussionStartsAt,
+    int VoteBudget,
+    int ShortlistSize,
     DateTimeOffset ScheduledAt);
 
 /// <summary>A room opened; <paramref name="Position"/> orders the room list.</summary>

@@ -44,7 +44,9 @@ public sealed class JamSetup(IDocumentStore store, JamState jam, IOptions<JamOpt
         var startsAt = settings.DemoMode ? now : settings.DiscussionStartsAt ?? now;
         var events = new List<object>
         {
-            new JamScheduled(settings.JamId, definition.Title, settings.DiscussionLength, settings.VotingLength, startsAt, now),
+            new JamScheduled(
+                settings.JamId, definition.Title, settings.DiscussionLength, settings.VotingLength, startsAt,
+                settings.VoteBudget, settings.ShortlistSize, now),
         };
         events.AddRange(definition.Rooms.Select((r, i) => new RoomOpened(settings.JamId, r.Id, r.Title, r.Description, i, now)));
         if (startsAt <= now)

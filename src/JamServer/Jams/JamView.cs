@@ -1,3 +1,4 @@
+using JamServer.Infrastructure;
 using Marten.Events.Aggregation;
 
 namespace JamServer.Jams;
@@ -11,6 +12,12 @@ public sealed class JamView
     public DateTimeOffset? PhaseEndsAt { get; set; }
     public TimeSpan DiscussionLength { get; set; }
     public TimeSpan VotingLength { get; set; }
+
+    /// <summary>How many proposals each participant may vote for.</summary>
+    public int VoteBudget { get; set; } = JamOptions.DefaultVoteBudget;
+
+    /// <summary>How many proposals the published shortlist holds.</summary>
+    public int ShortlistSize { get; set; } = JamOptions.DefaultShortlistSize;
     public long Version { get; set; }
 
     public TimeSpan LengthOf(JamPhase phase) => phase switch
@@ -31,6 +38,10 @@ public sealed class JamViewProjection : SingleStreamProjection<JamView, string>
         PhaseEndsAt = e.DiscussionStartsAt,
         DiscussionLength = e.DiscussionLength,
         VotingLength = e.VotingLength,
+
+        // Jams created before voting existed carry no voting rules: they get the defaults.
+        VoteBudget = e.VoteBudget > 0 ? e.VoteBudget : JamOptions.DefaultVoteBudget,
+        ShortlistSize = e.ShortlistSize > 0 ? e.ShortlistSize : JamOptions.DefaultShortlistSize,
     };
 
     public static void Apply(JamPhaseChanged e, JamView view)

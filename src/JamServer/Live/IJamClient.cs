@@ -12,4 +12,6 @@ public interface IJamClient
     Task PhaseChanged(JamDto jam);
 
     Task PresenceChanged(PresenceDto presence);
+
+    Task TallyUpdated(Voting.TallyDto tally);
 }

@@ -1,18 +1,26 @@
+using System.Security.Claims;
 using JamServer.Discussion;
 using JamServer.Identity;
 using JamServer.Infrastructure;
+using JamServer.Proposals;
 using JamServer.Rooms;
+using JamServer.Voting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using Merge = JamServer.Proposals.MergeProposals;
+using Propose = JamServer.Proposals.ProposeIdea;
 
 namespace JamServer.Live;
 
 /// <summary>The live jam: validate, call the feature, and let <see cref="HubErrorFilter"/> map refusals to codes.</summary>
 [Authorize]
-public sealed class JamHub(JoinRoom joinRoom, RoomPresence presence, PostWriter posts, ParticipantRateLimits limits)
+public sealed class JamHub(
+    JoinRoom joinRoom, RoomPresence presence, PostWriter posts, ParticipantRateLimits limits, Propose propose, Merge merge, BallotWriter ballots)
     : Hub<IJamClient>
 {
     public static string RoomGroup(string roomId) => "room:" + roomId;
+
+    private ClaimsPrincipal User => Context.User!;
 
     public Task<JoinRoomResult> JoinRoom(string roomId, long afterSeq) =>
         joinRoom.HandleAsync(Context, Groups, roomId, afterSeq);
@@ -21,10 +29,29 @@ public sealed class JamHub(JoinRoom joinRoom, RoomPresence presence, PostWriter 
 
     public async Task<PostAck> Post(PostRequest request)
     {
-        var command = WritePost.Validate(request, Context.User!.ParticipantId(), Context.User!.DisplayName());
+        var command = WritePost.Validate(request, User.ParticipantId(), User.DisplayName());
         limits.AcquirePost(command.AuthorId);
         return await posts.WriteAsync(command, Context.ConnectionAborted);
     }
+
+    public Task<ProposeAck> ProposeIdea(ProposeRequest request) =>
+        propose.HandleAsync(Propose.Validate(request, User.ParticipantId(), User.DisplayName()), Context.ConnectionAborted);
+
+    public Task<MergeAck> MergeProposals(string sourceId, string targetId, string reason)
+    {
+        if (!User.IsInRole(Roles.Moderator) && !User.IsInRole(Roles.Organizer))
+        {
+            throw new JamException(ErrorCodes.Forbidden, "Only moderators and organizers merge proposals.");
+        }
+
+        return merge.HandleAsync(Merge.Validate(sourceId, targetId, reason, User.ParticipantId()), Context.ConnectionAborted);
+    }
+
+    public Task<VoteAck> Vote(string proposalId) =>
+        ballots.WriteAsync(CastVote.Validate(proposalId, User.ParticipantId(), User.FindFirstValue(JamClaims.Kind), retract: false), Context.ConnectionAborted);
+
+    public Task<VoteAck> Unvote(string proposalId) =>
+        ballots.WriteAsync(CastVote.Validate(proposalId, User.ParticipantId(), User.FindFirstValue(JamClaims.Kind), retract: true), Context.ConnectionAborted);
 
     public override Task OnDisconnectedAsync(Exception? exception) => presence.LeaveAllAsync(Context);
 }

@@ -13,6 +13,9 @@ public sealed class LocalConnections
     public bool TryGet(string connectionId, out HubConnectionContext connection) =>
         _open.TryGetValue(connectionId, out connection!);
 
+    /// <summary>Every connection open on this node now.</summary>
+    public ICollection<HubConnectionContext> All => _open.Values;
+
     internal void Opened(HubConnectionContext connection) => _open[connection.ConnectionId] = connection;
 
     internal void Gone(HubConnectionContext connection)

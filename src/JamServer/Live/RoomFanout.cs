@@ -134,14 +134,29 @@ public sealed partial class RoomFanout : BackgroundService
             var serialized = new SerializedHubMessage(messages.Count == 1 ? messages[0] : new BatchMessage(messages));
             foreach (var member in members.Values)
             {
-                // Not awaited: a slow member's writes queue in order behind its own write lock (first come, first
-                // served), and nobody else waits for it. One that falls too far behind is disconnected.
-                var write = member.WriteAsync(serialized);
-                if (!write.IsCompletedSuccessfully)
-                {
-                    _ = ObserveAsync(write, member);
-                }
+                Write(member, serialized);
             }
+        }
+    }
+
+    /// <summary>One message to every connection on this node, serialized once per protocol.</summary>
+    public void PushToEveryone(string method, object argument)
+    {
+        var serialized = new SerializedHubMessage(new InvocationMessage(method, [argument]));
+        foreach (var connection in _connections.All)
+        {
+            Write(connection, serialized);
+        }
+    }
+
+    private void Write(HubConnectionContext member, SerializedHubMessage serialized)
+    {
+        // Not awaited: a slow member's writes queue in order behind its own write lock (first come, first
+        // served), and nobody else waits for it. One that falls too far behind is disconnected.
+        var write = member.WriteAsync(serialized);
+        if (!write.IsCompletedSuccessfully)
+        {
+            _ = ObserveAsync(write, member);
         }
     }
 

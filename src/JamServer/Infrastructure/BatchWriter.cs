@@ -1,0 +1,191 @@
+using System.Threading.Channels;
+using Polly;
+using Polly.Registry;
+
+namespace JamServer.Infrastructure;
+
+/// <summary>
+/// One writer per node for a kind of write (posts, votes). Concurrent commands queue here and are committed in
+/// batches: one transaction (one WAL flush) for everything that arrived meanwhile. A command is acknowledged only
+/// after its transaction committed. A conflict with another node decides the batch again on fresh state; a batch the
+/// store keeps refusing is split so that one bad command cannot fail the others.
+/// </summary>
+public abstract partial class BatchWriter<TCommand, TAck, TFact>(
+    ResiliencePipelineProvider<string> pipelines, int maxBatch, ILogger log) : BackgroundService
+    where TAck : class
+    where TFact : class
+{
+    /// <summary>Tries on fresh state when another node wrote to the same streams meanwhile.</summary>
+    private const int MaxConflictAttempts = 8;
+
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(
+        new BoundedChannelOptions(10_000) { SingleReader = true });
+
+    /// <summary>What one command came to: an acknowledgement with the fact committed for it, or a refusal.</summary>
+    public sealed record Outcome(TAck? Ack, TFact? Fact, JamException? Error);
+
+    /// <summary>"post", "vote": for the messages that ask a client to send again.</summary>
+    protected abstract string Noun { get; }
+
+    public async Task<TAck> WriteAsync(TCommand command, CancellationToken ct)
+    {
+        var pending = new Pending(command, new TaskCompletionSource<TAck>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _queue.Writer.WriteAsync(pending, ct);
+        return await pending.Done.Task.WaitAsync(ct);
+    }
+
+    /// <summary>Decides the batch on the stored state and commits it in one transaction; one outcome per command.</summary>
+    protected abstract Task<Outcome[]> CommitAsync(IReadOnlyList<TCommand> batch, CancellationToken ct);
+
+    /// <summary>After the commit and before the acknowledgements: hand the committed facts on, in commit order.</summary>
+    protected virtual Task AfterCommitAsync(IReadOnlyList<Outcome> outcomes) => Task.CompletedTask;
+
+    /// <summary>Whatever this writer remembers of the store may be stale now.</summary>
+    protected virtual void Forget()
+    {
+    }
+
+    /// <summary>A store error that refuses the whole batch by a rule (not a fault), or null.</summary>
+    protected virtual JamException? RefusalOf(Exception ex) => null;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<Pending>(maxBatch);
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                while (batch.Count < maxBatch && _queue.Reader.TryRead(out var pending))
+                {
+                    batch.Add(pending);
+                }
+
+                await WriteBatchAsync(batch, stoppingToken);
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: nothing below was stored, so nothing is acknowledged.
+        }
+        finally
+        {
+            _queue.Writer.TryComplete();
+            var unavailable = new JamException(ErrorCodes.Unavailable, $"The server is shutting down; send the {Noun} again.");
+            foreach (var pending in batch)
+            {
+                pending.Done.TrySetException(unavailable);
+            }
+
+            while (_queue.Reader.TryRead(out var pending))
+            {
+                pending.Done.TrySetException(unavailable);
+            }
+        }
+    }
+
+    private async Task WriteBatchAsync(IReadOnlyList<Pending> batch, CancellationToken ct)
+    {
+        Outcome[] outcomes;
+        var pipeline = pipelines.GetPipeline(Resilience.StoreWrite);
+        var commands = batch.Select(p => p.Command).ToList();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                outcomes = await pipeline.ExecuteAsync(async token => await CommitAsync(commands, token), ct);
+                break;
+            }
+            catch (Exception ex) when (RefusalOf(ex) is { } refusal)
+            {
+                Forget();
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetException(refusal);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (Resilience.IsConflict(ex))
+            {
+                // Another node wrote to the same streams (or a command was resent meanwhile): decide again on fresh
+                // state after a short random pause, so that two nodes writing to one stream take turns.
+                Forget();
+                if (attempt < MaxConflictAttempts)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * attempt)), ct);
+                    continue;
+                }
+
+                if (batch.Count > 1)
+                {
+                    await WriteOneByOneAsync(batch, ct);
+                    return;
+                }
+
+                LogConflict(log, ex, Noun);
+                batch[0].Done.TrySetException(new JamException(ErrorCodes.Unavailable, $"Too many writes at once; send the {Noun} again."));
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                Forget();
+                if (batch.Count > 1 && !Resilience.IsTransient(ex))
+                {
+                    // Not the store being away: find the one command the store refuses rather than fail them all.
+                    await WriteOneByOneAsync(batch, ct);
+                    return;
+                }
+
+                LogBatchFailed(log, ex, batch.Count, Noun);
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetException(new JamException(ErrorCodes.Unavailable, $"The store is unavailable; send the {Noun} again."));
+                }
+
+                return;
+            }
+        }
+
+        try
+        {
+            await AfterCommitAsync(outcomes);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Committed all the same: what follows a commit must not turn it into a failure.
+            LogAfterCommitFailed(log, ex, Noun);
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (outcomes[i].Error is { } error)
+            {
+                batch[i].Done.TrySetException(error);
+            }
+            else
+            {
+                batch[i].Done.TrySetResult(outcomes[i].Ack!);
+            }
+        }
+    }
+
+    private async Task WriteOneByOneAsync(IReadOnlyList<Pending> batch, CancellationToken ct)
+    {
+        foreach (var pending in batch)
+        {
+            await WriteBatchAsync([pending], ct);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "A {Noun} kept conflicting with other writers; the client is asked to resend")]
+    private static partial void LogConflict(ILogger logger, Exception ex, string noun);
+
+    [LoggerMessage(LogLevel.Error, "A batch of {Count} writes ({Noun}) could not be stored")]
+    private static partial void LogBatchFailed(ILogger logger, Exception ex, int count, string noun);
+
+    [LoggerMessage(LogLevel.Error, "A batch of {Noun} writes is committed, but handing it on failed")]
+    private static partial void LogAfterCommitFailed(ILogger logger, Exception ex, string noun);
+
+    private sealed record Pending(TCommand Command, TaskCompletionSource<TAck> Done);
+}

@@ -1,0 +1,37 @@
+using JamServer.Infrastructure;
+using JamServer.Rooms;
+using JamServer.Voting;
+using Marten;
+
+namespace JamServer.Proposals;
+
+public sealed record ProposalDto(
+    string ProposalId, string RoomId, string ThreadId, string Title, string Summary, string AuthorId, string AuthorName,
+    DateTimeOffset ProposedAt, long Support, IReadOnlyList<string> MergedFrom);
+
+/// <summary>GET /api/proposals?roomId=: the open proposals (merged-away ones are folded into their targets), with live support.</summary>
+public static class ListProposals
+{
+    public static void MapProposalsEndpoint(this IEndpointRouteBuilder app) =>
+        app.MapGet("/api/proposals", async (string? roomId, IQuerySession session, RoomCatalog rooms, LiveTally live, CancellationToken ct) =>
+            {
+                var query = session.Query<ProposalView>().Where(p => p.MergedInto == null);
+                if (!string.IsNullOrEmpty(roomId))
+                {
+                    if (await rooms.FindAsync(roomId, ct) is null)
+                    {
+                        throw JamException.NotFound($"There is no room '{roomId}'.");
+                    }
+
+                    query = query.Where(p => p.RoomId == roomId);
+                }
+
+                var proposals = await query.OrderBy(p => p.ProposedAt).ToListAsync(ct);
+                var support = await live.SupportAsync(proposals.Select(p => p.Id).ToList());
+                return proposals.Select(p => new ProposalDto(
+                        p.Id, p.RoomId, p.ThreadId, p.Title, p.Summary, p.AuthorId, p.AuthorName, p.ProposedAt,
+                        support.GetValueOrDefault(p.Id), p.MergedFrom))
+                    .ToList();
+            })
+            .RequireAuthorization();
+}
