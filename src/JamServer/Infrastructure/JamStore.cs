@@ -52,7 +52,6 @@ public static class JamStore
         // Stable names: the tally and its audit command read vote events by name, straight from PostgreSQL.
         options.Events.MapEventType<VoteCast>(Tally.VoteCastType);
         options.Events.MapEventType<VoteRetracted>(Tally.VoteRetractedType);
-        options.Storage.ExtendedSchemaObjects.Add(VotingGuard.Function(options.DatabaseSchemaName));
     }
 
     /// <summary>A PostgreSQL schema name from the jam id: lower case letters, digits and underscores.</summary>

@@ -2,7 +2,6 @@ using JamServer.Infrastructure;
 using JamServer.Jams;
 using JamServer.Proposals;
 using Marten;
-using Npgsql;
 using Polly.Registry;
 
 namespace JamServer.Voting;
@@ -11,13 +10,12 @@ namespace JamServer.Voting;
 /// The one writer of votes on this node (see <see cref="BatchWriter{TCommand, TAck, TFact}"/>). Each participant's
 /// ballot is an event stream appended at the version its decision read, so two votes racing from several
 /// connections or nodes can never both pass the budget: the second commit conflicts and is decided again. The same
-/// transaction checks under a share lock that the jam is still in Voting, so closing waits for every vote in flight
-/// and no acknowledged vote misses the tally.
+/// transaction checks that the jam is still in Voting (<see cref="VotingGuard"/>), so no acknowledged vote misses
+/// the tally.
 /// </summary>
 public sealed class BallotWriter(
     IDocumentStore store,
     JamState jam,
-    JamIdentity identity,
     LiveTally tally,
     ResiliencePipelineProvider<string> pipelines,
     TimeProvider clock,
@@ -28,7 +26,7 @@ public sealed class BallotWriter(
     protected override string Noun => "vote";
 
     protected override JamException? RefusalOf(Exception ex) =>
-        ex is PostgresException { SqlState: VotingGuard.NotVotingState }
+        VotingGuard.IsRefusal(ex)
             ? new JamException(ErrorCodes.PhaseClosed, "Voting has ended.")
             : null;
 
@@ -103,7 +101,6 @@ public sealed class BallotWriter(
             }
         }
 
-        VotingGuard.Queue(session, identity.JamId);
         await session.SaveChangesAsync(ct);
         return outcomes;
     }

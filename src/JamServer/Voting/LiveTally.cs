@@ -34,7 +34,7 @@ public sealed class LiveTally(IConnectionMultiplexer redis, JamIdentity identity
         end
         """;
 
-    private const string ApplyScript = Functions + """
+    private const string ApplyScript = Functions + "\n" + """
         for i = 2, #ARGV, 4 do
           local id = resolve(ARGV[i + 1])
           if ARGV[i] == '+' then
@@ -47,7 +47,7 @@ public sealed class LiveTally(IConnectionMultiplexer redis, JamIdentity identity
         return redis.call('INCR', p .. 'version')
         """;
 
-    private const string MergeScript = Functions + """
+    private const string MergeScript = Functions + "\n" + """
         local source, target = ARGV[2], resolve(ARGV[3])
         redis.call('HSET', p .. 'merged', source, target)
         for _, k in ipairs(kinds) do

@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using JamServer.Discussion;
 using JamServer.Jams;
+using JamServer.Proposals;
 using JamServer.Rooms;
+using JamServer.Voting;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -22,6 +24,7 @@ public sealed class JamClient : IAsyncDisposable
     private readonly ConcurrentQueue<PostDto> _posts = new();
     private readonly ConcurrentQueue<JamDto> _phases = new();
     private readonly ConcurrentQueue<PresenceDto> _presence = new();
+    private readonly ConcurrentQueue<(DateTime At, TallyDto Tally)> _tallies = new();
     private readonly SemaphoreSlim _pushed = new(0);
 
     private JamClient(HubConnection connection, SignedIn who)
@@ -31,6 +34,7 @@ public sealed class JamClient : IAsyncDisposable
         connection.On<PostDto>("PostAdded", post => Record(_posts, post));
         connection.On<JamDto>("PhaseChanged", jam => Record(_phases, jam));
         connection.On<PresenceDto>("PresenceChanged", presence => Record(_presence, presence));
+        connection.On<TallyDto>("TallyUpdated", tally => Record(_tallies, (DateTime.UtcNow, tally)));
     }
 
     public HubConnection Connection { get; }
@@ -42,6 +46,8 @@ public sealed class JamClient : IAsyncDisposable
     public IReadOnlyList<JamDto> Phases => _phases.ToArray();
 
     public IReadOnlyList<PresenceDto> Presence => _presence.ToArray();
+
+    public IReadOnlyList<(DateTime At, TallyDto Tally)> Tallies => _tallies.ToArray();
 
     public static async Task<JamClient> ConnectAsync(Uri server, SignedIn who, Wire wire = Wire.Json)
     {
@@ -62,6 +68,19 @@ public sealed class JamClient : IAsyncDisposable
 
     public Task<PostAck> PostAsync(string roomId, string body, string? parentId = null, string? clientId = null) =>
         Connection.InvokeAsync<PostAck>("Post", new PostRequest(roomId, parentId, body, clientId ?? NewId())).Timely();
+
+    public Task<ProposeAck> ProposeAsync(string roomId, string threadId, string title, string? clientId = null) =>
+        Connection.InvokeAsync<ProposeAck>(
+            "ProposeIdea", new ProposeRequest(roomId, threadId, title, $"What {title} would change, and for whom.", clientId ?? NewId())).Timely();
+
+    public Task<MergeAck> MergeAsync(string sourceId, string targetId, string reason = "The same idea") =>
+        Connection.InvokeAsync<MergeAck>("MergeProposals", sourceId, targetId, reason).Timely();
+
+    public Task<VoteAck> VoteAsync(string proposalId) => Connection.InvokeAsync<VoteAck>("Vote", proposalId).Timely();
+
+    public Task<VoteAck> UnvoteAsync(string proposalId) => Connection.InvokeAsync<VoteAck>("Unvote", proposalId).Timely();
+
+    public Task<(DateTime At, TallyDto Tally)> WaitForTallyAsync(Func<TallyDto, bool> match) => WaitForAsync(_tallies, t => match(t.Tally));
 
     /// <summary>Waits until a pushed post matches; the ones already received count.</summary>
     public Task<PostDto> WaitForPostAsync(Func<PostDto, bool> match) => WaitForAsync(_posts, match);

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+
 namespace JamServer.IntegrationTests.Support;
 
 /// <summary>One server process (and one fresh jam) shared by a whole test collection; tests isolate by fresh ids.</summary>
@@ -23,8 +25,23 @@ public class JamServerFixture : IAsyncLifetime
         return await http.SignInAsync(role, kind);
     }
 
-    public async Task<JamClient> ConnectAsync(string role = "participant", Wire wire = Wire.Json) =>
-        await JamClient.ConnectAsync(Server.BaseAddress, await SignInAsync(role), wire);
+    public async Task<JamClient> ConnectAsync(string role = "participant", Wire wire = Wire.Json, string kind = "employee") =>
+        await JamClient.ConnectAsync(Server.BaseAddress, await SignInAsync(role, kind), wire);
+
+    /// <summary>A new thread in the room, turned into a proposal; its id.</summary>
+    public async Task<string> ProposeAsync(string roomId, string title)
+    {
+        await using var author = await ConnectAsync();
+        var thread = await author.PostAsync(roomId, "Idea: " + title);
+        return (await author.ProposeAsync(roomId, thread.PostId, title)).ProposalId;
+    }
+
+    /// <summary>Moves the jam to the phase as an organizer.</summary>
+    public async Task MoveToAsync(string phase)
+    {
+        using var http = Server.As(await SignInAsync("organizer"));
+        (await http.PostAsJsonAsync("api/jam/phase", new { phase }).Timely()).EnsureSuccessStatusCode();
+    }
 
     public Task InitializeAsync() => Server.StartAsync();
 
