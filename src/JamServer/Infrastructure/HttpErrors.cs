@@ -19,9 +19,14 @@ public sealed partial class HttpErrors(ILogger<HttpErrors> log) : IExceptionHand
                 (StatusCodes.Status503ServiceUnavailable, new ErrorBody(ErrorCodes.Unavailable, "The store is unavailable; try again.")),
             _ => (StatusCodes.Status500InternalServerError, new ErrorBody(ErrorCodes.Internal, "The server failed; the error is logged.")),
         };
-        if (status >= StatusCodes.Status500InternalServerError)
+        if (status >= StatusCodes.Status500InternalServerError && exception is not JamException)
         {
             LogFailed(log, exception, httpContext.Request.Method, httpContext.Request.Path);
+        }
+
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = "2";
         }
 
         await TypedResults.Json(body, statusCode: status).ExecuteAsync(httpContext);

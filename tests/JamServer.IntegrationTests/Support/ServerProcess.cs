@@ -108,6 +108,35 @@ public sealed class ServerProcess : IAsyncDisposable
         throw new TimeoutException($"The server did not become ready within 60 s:\n{Output}");
     }
 
+    /// <summary>Runs the server's executable with a command (such as <c>tally</c>) on this server's settings.</summary>
+    public async Task<(int ExitCode, string Output)> RunCommandAsync(params string[] args)
+    {
+        var serverDir = ServerBuildDirectory();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = serverDir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(serverDir, "JamServer.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in _settings)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().Timely(TimeSpan.FromSeconds(60));
+        return (process.ExitCode, await output + await errors);
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>
     public async Task KillAsync()
     {
