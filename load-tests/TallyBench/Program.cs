@@ -83,49 +83,52 @@ await using (var connection = new NpgsqlConnection(connectionString))
         cumulative[i] += cumulative[i - 1];
     }
 
-    await using var events = await connection.BeginBinaryImportAsync(
-        $"COPY {schema}.mt_events (seq_id, id, stream_id, version, data, type, timestamp, mt_dotnet_type) FROM STDIN (FORMAT BINARY)");
-    var random = new Random(42);
-    var seq = firstSeq;
-    var chosen = new HashSet<int>();
-    for (var v = 0; v < voters; v++)
+    await using (var events = await connection.BeginBinaryImportAsync(
+        $"COPY {schema}.mt_events (seq_id, id, stream_id, version, data, type, timestamp, mt_dotnet_type) FROM STDIN (FORMAT BINARY)"))
     {
-        var voterId = VoterId(v);
-        var streamId = BallotView.StreamIdOf(voterId);
-        var kind = JamServer.Identity.ParticipantKinds.All[v % 4];
-        chosen.Clear();
-        var casts = v % 10 == 0 ? EventsPerVoter - 1 : EventsPerVoter;
-        var order = new List<int>(casts);
-        while (order.Count < casts)
+        var random = new Random(42);
+        var seq = firstSeq;
+        var chosen = new HashSet<int>();
+        for (var v = 0; v < voters; v++)
         {
-            var pick = Array.BinarySearch(cumulative, random.NextDouble() * cumulative[^1]);
-            pick = Math.Min(pick < 0 ? ~pick : pick, proposalCount - 1);
-            if (chosen.Add(pick))
+            var voterId = VoterId(v);
+            var streamId = BallotView.StreamIdOf(voterId);
+            var kind = JamServer.Identity.ParticipantKinds.All[v % 4];
+            chosen.Clear();
+            var casts = v % 10 == 0 ? EventsPerVoter - 1 : EventsPerVoter;
+            var order = new List<int>(casts);
+            while (order.Count < casts)
             {
-                order.Add(pick);
+                var pick = Array.BinarySearch(cumulative, random.NextDouble() * cumulative[^1]);
+                pick = Math.Min(pick < 0 ? ~pick : pick, proposalCount - 1);
+                if (chosen.Add(pick))
+                {
+                    order.Add(pick);
+                }
+            }
+
+            for (var version = 1; version <= EventsPerVoter; version++)
+            {
+                var retract = version > casts;
+                var proposalId = proposalIds[order[retract ? 0 : version - 1]];
+                var data = retract
+                    ? JsonSerializer.Serialize(new VoteRetracted(voterId, proposalId, at))
+                    : JsonSerializer.Serialize(new VoteCast(voterId, proposalId, kind, at));
+                await events.StartRowAsync();
+                await events.WriteAsync(seq++, NpgsqlDbType.Bigint);
+                await events.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
+                await events.WriteAsync(streamId, NpgsqlDbType.Varchar);
+                await events.WriteAsync((long)version, NpgsqlDbType.Bigint);
+                await events.WriteAsync(data, NpgsqlDbType.Jsonb);
+                await events.WriteAsync(retract ? Tally.VoteRetractedType : Tally.VoteCastType, NpgsqlDbType.Varchar);
+                await events.WriteAsync(at, NpgsqlDbType.TimestampTz);
+                await events.WriteAsync(retract ? "JamServer.Voting.VoteRetracted, JamServer" : "JamServer.Voting.VoteCast, JamServer", NpgsqlDbType.Varchar);
             }
         }
 
-        for (var version = 1; version <= EventsPerVoter; version++)
-        {
-            var retract = version > casts;
-            var proposalId = proposalIds[order[retract ? 0 : version - 1]];
-            var data = retract
-                ? JsonSerializer.Serialize(new VoteRetracted(voterId, proposalId, at))
-                : JsonSerializer.Serialize(new VoteCast(voterId, proposalId, kind, at));
-            await events.StartRowAsync();
-            await events.WriteAsync(seq++, NpgsqlDbType.Bigint);
-            await events.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
-            await events.WriteAsync(streamId, NpgsqlDbType.Varchar);
-            await events.WriteAsync((long)version, NpgsqlDbType.Bigint);
-            await events.WriteAsync(data, NpgsqlDbType.Jsonb);
-            await events.WriteAsync(retract ? Tally.VoteRetractedType : Tally.VoteCastType, NpgsqlDbType.Varchar);
-            await events.WriteAsync(at, NpgsqlDbType.TimestampTz);
-            await events.WriteAsync(retract ? "JamServer.Voting.VoteRetracted, JamServer" : "JamServer.Voting.VoteCast, JamServer", NpgsqlDbType.Varchar);
-        }
+        await events.CompleteAsync();
     }
 
-    await events.CompleteAsync();
     await using var analyze = new NpgsqlCommand($"ANALYZE {schema}.mt_events", connection);
     await analyze.ExecuteNonQueryAsync();
 }
@@ -146,7 +149,7 @@ var agrees = counted.Ballots == voters && counted.Votes == expectedVotes;
 var markdown = string.Create(CultureInfo.InvariantCulture, $"""
     ### The tally of a whole jam
 
-    `TallyBench`: {(long)voters * EventsPerVoter:N0} vote events (casts and retractions) of {voters:N0} participants over
+    Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC by `./jam bench tally` (also the last step of `./jam bench`). `TallyBench`: {(long)voters * EventsPerVoter:N0} vote events (casts and retractions) of {voters:N0} participants over
     {proposalCount} proposals, stored in PostgreSQL, then counted by the server's own tally (`TallyReader`: one binary
     COPY of the vote events in order, every ballot replayed, merges resolved, the digest computed) in a separate process.
 
