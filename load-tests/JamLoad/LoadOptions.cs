@@ -24,6 +24,10 @@ public sealed record LoadOptions
     public IReadOnlyList<IPAddress> SourceAddresses { get; init; } = [IPAddress.Loopback];
     public int? ServerPid { get; init; }
     public string Name { get; init; } = "run";
+
+    /// <summary>The vote rush: proposals made before Voting, and votes each voter sends beyond the budget.</summary>
+    public int Proposals { get; init; } = 200;
+    public int ExtraVotes { get; init; } = 2;
     public string? OutputDirectory { get; init; }
 
     /// <summary>No run may outlast this, whatever its steps say.</summary>
@@ -52,6 +56,9 @@ public sealed record LoadOptions
                 "--sources" => options with { SourceAddresses = Next().Split(',').Select(IPAddress.Parse).ToList() },
                 "--server-pid" => options with { ServerPid = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--name" => options with { Name = Next() },
+                "--voters" => options with { Receivers = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--proposals" => options with { Proposals = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--extra-votes" => options with { ExtraVotes = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--out" => options with { OutputDirectory = Next() },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };

@@ -22,6 +22,23 @@ if (args.Length > 0 && args[0] == "report")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "votes")
+{
+    // votes --voters N --proposals P [--extra-votes 2] [--zipf 1] ...: the vote rush (docs/performance.md).
+    var rushOptions = LoadOptions.Parse(args[1..]);
+    using var rushStop = new CancellationTokenSource();
+    var rush = await VoteRush.RunAsync(rushOptions, Console.Out, rushStop.Token);
+    var rushMarkdown = rush.ToMarkdown();
+    Console.WriteLine(rushMarkdown);
+    if (rushOptions.OutputDirectory is { } rushDir)
+    {
+        Directory.CreateDirectory(rushDir);
+        await File.WriteAllTextAsync(Path.Combine(rushDir, rushOptions.Name + ".votes.md"), rushMarkdown);
+    }
+
+    return rush.Clean ? 0 : 1;
+}
+
 LoadOptions options;
 try
 {

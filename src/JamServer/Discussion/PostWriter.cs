@@ -16,27 +16,33 @@ public sealed class PostWriter(
     ResiliencePipelineProvider<string> pipelines,
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<JamOptions> options,
-    ILogger<PostWriter> log) : BatchWriter<WritePost.Command, PostAck, PostWritten>(pipelines, options.Value.PostBatchMax, log)
+    ILogger<PostWriter> log)
+    : BatchWriter<WritePost.Command, PostAck, PostWritten>(pipelines, options.Value.PostBatchMax, options.Value.WriterPartitions, log)
 {
-    // The last sequence number of each room as this node knows it; only the writer loop touches it.
-    private readonly Dictionary<string, long> _lastSeq = new(StringComparer.Ordinal);
+    // The last sequence number of each room as this node knows it, per partition: only that partition's loop
+    // touches it (a room's posts are all in one partition).
+    private readonly Dictionary<string, long>[] _lastSeq =
+        Enumerable.Range(0, options.Value.WriterPartitions).Select(_ => new Dictionary<string, long>(StringComparer.Ordinal)).ToArray();
 
     protected override string Noun => "post";
 
-    protected override void Forget() => _lastSeq.Clear();
+    protected override string PartitionKey(WritePost.Command command) => command.RoomId;
 
-    protected override Task AfterCommitAsync(IReadOnlyList<Outcome> outcomes)
+    protected override void Forget(int partition) => _lastSeq[partition].Clear();
+
+    protected override Task AfterCommitAsync(int partition, IReadOnlyList<Outcome> outcomes)
     {
+        var lastSeq = _lastSeq[partition];
         foreach (var written in outcomes.Select(o => o.Fact).OfType<PostWritten>())
         {
-            _lastSeq[written.RoomId] = Math.Max(_lastSeq.GetValueOrDefault(written.RoomId), written.Seq);
+            lastSeq[written.RoomId] = Math.Max(lastSeq.GetValueOrDefault(written.RoomId), written.Seq);
             fanout.Publish(written);
         }
 
         return Task.CompletedTask;
     }
 
-    protected override async Task<Outcome[]> CommitAsync(IReadOnlyList<WritePost.Command> batch, CancellationToken ct)
+    protected override async Task<Outcome[]> CommitAsync(int partition, IReadOnlyList<WritePost.Command> batch, CancellationToken ct)
     {
         var commands = batch;
         await using var session = store.LightweightSession();
@@ -50,7 +56,7 @@ public sealed class PostWriter(
             ? new Dictionary<string, PostView>()
             : (await session.LoadManyAsync<PostView>(ct, parentIds)).ToDictionary(p => p.Id, StringComparer.Ordinal);
 
-        var rooms = await LoadRoomsAsync(session, commands, ct);
+        var rooms = await LoadRoomsAsync(session, commands, _lastSeq[partition], ct);
         var nextSeq = rooms.Values.ToDictionary(r => r.Id, r => r.LastSeq, StringComparer.Ordinal);
         var phase = jam.Current.Phase;
         var now = clock.GetUtcNow();
@@ -113,24 +119,24 @@ public sealed class PostWriter(
         return outcomes;
     }
 
-    private async Task<Dictionary<string, RoomView>> LoadRoomsAsync(
-        IQuerySession session, IReadOnlyList<WritePost.Command> commands, CancellationToken ct)
+    private static async Task<Dictionary<string, RoomView>> LoadRoomsAsync(
+        IQuerySession session, IReadOnlyList<WritePost.Command> commands, Dictionary<string, long> lastSeq, CancellationToken ct)
     {
         var roomIds = commands.Select(c => c.RoomId).Distinct().ToArray();
-        var unknown = roomIds.Where(id => !_lastSeq.ContainsKey(id)).ToArray();
+        var unknown = roomIds.Where(id => !lastSeq.ContainsKey(id)).ToArray();
         var rooms = new Dictionary<string, RoomView>(StringComparer.Ordinal);
         if (unknown.Length > 0)
         {
             foreach (var room in await session.LoadManyAsync<RoomView>(ct, unknown))
             {
                 rooms[room.Id] = room;
-                _lastSeq[room.Id] = room.LastSeq;
+                lastSeq[room.Id] = room.LastSeq;
             }
         }
 
-        foreach (var id in roomIds.Where(id => !rooms.ContainsKey(id) && _lastSeq.ContainsKey(id)))
+        foreach (var id in roomIds.Where(id => !rooms.ContainsKey(id) && lastSeq.ContainsKey(id)))
         {
-            rooms[id] = new RoomView { Id = id, LastSeq = _lastSeq[id] };
+            rooms[id] = new RoomView { Id = id, LastSeq = lastSeq[id] };
         }
 
         return rooms;

@@ -5,21 +5,24 @@ using Polly.Registry;
 namespace JamServer.Infrastructure;
 
 /// <summary>
-/// One writer per node for a kind of write (posts, votes). Concurrent commands queue here and are committed in
+/// The writer of a kind of write (posts, votes) on one node. Concurrent commands queue here and are committed in
 /// batches: one transaction (one WAL flush) for everything that arrived meanwhile. A command is acknowledged only
 /// after its transaction committed. A conflict with another node decides the batch again on fresh state; a batch the
 /// store keeps refusing is split so that one bad command cannot fail the others.
+/// Commands are spread over <c>partitions</c> queues by their key (a room, a voter), each with its own loop, so
+/// several transactions are in flight at once while one key's commands stay in order and never race each other.
 /// </summary>
 public abstract partial class BatchWriter<TCommand, TAck, TFact>(
-    ResiliencePipelineProvider<string> pipelines, int maxBatch, ILogger log) : BackgroundService
+    ResiliencePipelineProvider<string> pipelines, int maxBatch, int partitions, ILogger log) : BackgroundService
     where TAck : class
     where TFact : class
 {
     /// <summary>Tries on fresh state when another node wrote to the same streams meanwhile.</summary>
     private const int MaxConflictAttempts = 8;
 
-    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(
-        new BoundedChannelOptions(10_000) { SingleReader = true });
+    private readonly Channel<Pending>[] _queues = Enumerable.Range(0, partitions)
+        .Select(_ => Channel.CreateBounded<Pending>(new BoundedChannelOptions(10_000) { SingleReader = true }))
+        .ToArray();
 
     /// <summary>What one command came to: an acknowledgement with the fact committed for it, or a refusal.</summary>
     public sealed record Outcome(TAck? Ack, TFact? Fact, JamException? Error);
@@ -30,37 +33,48 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
     public async Task<TAck> WriteAsync(TCommand command, CancellationToken ct)
     {
         var pending = new Pending(command, new TaskCompletionSource<TAck>(TaskCreationOptions.RunContinuationsAsynchronously));
-        await _queue.Writer.WriteAsync(pending, ct);
+        var partition = (int)((uint)StringComparer.Ordinal.GetHashCode(PartitionKey(command)) % (uint)_queues.Length);
+        await _queues[partition].Writer.WriteAsync(pending, ct);
         return await pending.Done.Task.WaitAsync(ct);
     }
 
-    /// <summary>Decides the batch on the stored state and commits it in one transaction; one outcome per command.</summary>
-    protected abstract Task<Outcome[]> CommitAsync(IReadOnlyList<TCommand> batch, CancellationToken ct);
+    /// <summary>Commands with one key are written by one loop, in the order they came.</summary>
+    protected abstract string PartitionKey(TCommand command);
+
+    /// <summary>
+    /// Decides the batch on the stored state and commits it in one transaction; one outcome per command. Calls for
+    /// different partitions run at the same time.
+    /// </summary>
+    protected abstract Task<Outcome[]> CommitAsync(int partition, IReadOnlyList<TCommand> batch, CancellationToken ct);
 
     /// <summary>After the commit and before the acknowledgements: hand the committed facts on, in commit order.</summary>
-    protected virtual Task AfterCommitAsync(IReadOnlyList<Outcome> outcomes) => Task.CompletedTask;
+    protected virtual Task AfterCommitAsync(int partition, IReadOnlyList<Outcome> outcomes) => Task.CompletedTask;
 
-    /// <summary>Whatever this writer remembers of the store may be stale now.</summary>
-    protected virtual void Forget()
+    /// <summary>Whatever this partition's loop remembers of the store may be stale now.</summary>
+    protected virtual void Forget(int partition)
     {
     }
 
     /// <summary>A store error that refuses the whole batch by a rule (not a fault), or null.</summary>
     protected virtual JamException? RefusalOf(Exception ex) => null;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, _queues.Length).Select(p => Task.Run(() => LoopAsync(p, stoppingToken), CancellationToken.None)));
+
+    private async Task LoopAsync(int partition, CancellationToken stoppingToken)
     {
+        var queue = _queues[partition];
         var batch = new List<Pending>(maxBatch);
         try
         {
-            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            while (await queue.Reader.WaitToReadAsync(stoppingToken))
             {
-                while (batch.Count < maxBatch && _queue.Reader.TryRead(out var pending))
+                while (batch.Count < maxBatch && queue.Reader.TryRead(out var pending))
                 {
                     batch.Add(pending);
                 }
 
-                await WriteBatchAsync(batch, stoppingToken);
+                await WriteBatchAsync(partition, batch, stoppingToken);
                 batch.Clear();
             }
         }
@@ -70,21 +84,21 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
         }
         finally
         {
-            _queue.Writer.TryComplete();
+            queue.Writer.TryComplete();
             var unavailable = new JamException(ErrorCodes.Unavailable, $"The server is shutting down; send the {Noun} again.");
             foreach (var pending in batch)
             {
                 pending.Done.TrySetException(unavailable);
             }
 
-            while (_queue.Reader.TryRead(out var pending))
+            while (queue.Reader.TryRead(out var pending))
             {
                 pending.Done.TrySetException(unavailable);
             }
         }
     }
 
-    private async Task WriteBatchAsync(IReadOnlyList<Pending> batch, CancellationToken ct)
+    private async Task WriteBatchAsync(int partition, IReadOnlyList<Pending> batch, CancellationToken ct)
     {
         Outcome[] outcomes;
         var pipeline = pipelines.GetPipeline(Resilience.StoreWrite);
@@ -93,12 +107,12 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
         {
             try
             {
-                outcomes = await pipeline.ExecuteAsync(async token => await CommitAsync(commands, token), ct);
+                outcomes = await pipeline.ExecuteAsync(async token => await CommitAsync(partition, commands, token), ct);
                 break;
             }
             catch (Exception ex) when (RefusalOf(ex) is { } refusal)
             {
-                Forget();
+                Forget(partition);
                 foreach (var pending in batch)
                 {
                     pending.Done.TrySetException(refusal);
@@ -110,7 +124,7 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
             {
                 // Another node wrote to the same streams (or a command was resent meanwhile): decide again on fresh
                 // state after a short random pause, so that two nodes writing to one stream take turns.
-                Forget();
+                Forget(partition);
                 if (attempt < MaxConflictAttempts)
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * attempt)), ct);
@@ -119,7 +133,7 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
 
                 if (batch.Count > 1)
                 {
-                    await WriteOneByOneAsync(batch, ct);
+                    await WriteOneByOneAsync(partition, batch, ct);
                     return;
                 }
 
@@ -129,11 +143,11 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                Forget();
+                Forget(partition);
                 if (batch.Count > 1 && !Resilience.IsTransient(ex))
                 {
                     // Not the store being away: find the one command the store refuses rather than fail them all.
-                    await WriteOneByOneAsync(batch, ct);
+                    await WriteOneByOneAsync(partition, batch, ct);
                     return;
                 }
 
@@ -149,7 +163,7 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
 
         try
         {
-            await AfterCommitAsync(outcomes);
+            await AfterCommitAsync(partition, outcomes);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -170,11 +184,11 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
         }
     }
 
-    private async Task WriteOneByOneAsync(IReadOnlyList<Pending> batch, CancellationToken ct)
+    private async Task WriteOneByOneAsync(int partition, IReadOnlyList<Pending> batch, CancellationToken ct)
     {
         foreach (var pending in batch)
         {
-            await WriteBatchAsync([pending], ct);
+            await WriteBatchAsync(partition, [pending], ct);
         }
     }
 

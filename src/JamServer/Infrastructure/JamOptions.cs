@@ -47,6 +47,9 @@ public sealed class JamOptions
     /// <summary>How many proposals the shortlist holds; set when the jam is first created.</summary>
     public int ShortlistSize { get; set; } = DefaultShortlistSize;
 
+    /// <summary>Transactions the post writer and the ballot writer each keep in flight at once (by room, by voter).</summary>
+    public int WriterPartitions { get; set; } = 4;
+
     /// <summary>The most votes and retractions one transaction of the ballot writer takes.</summary>
     public int VoteBatchMax { get; set; } = 512;
 
@@ -63,6 +66,7 @@ public sealed class JamOptions
             _ when VoteBudget is < 1 or > 1000 => "Jam:VoteBudget must be between 1 and 1000",
             _ when ShortlistSize is < 1 or > 1000 => "Jam:ShortlistSize must be between 1 and 1000",
             _ when VoteBatchMax < 1 => "Jam:VoteBatchMax must be at least 1",
+            _ when WriterPartitions is < 1 or > 64 => "Jam:WriterPartitions must be between 1 and 64",
             _ when DiscussionLength <= TimeSpan.Zero || VotingLength <= TimeSpan.Zero => "phase lengths must be positive",
             _ when string.IsNullOrWhiteSpace(JamId) || string.IsNullOrWhiteSpace(NodeId) => "Jam:JamId and Jam:NodeId are required",
             _ => "",

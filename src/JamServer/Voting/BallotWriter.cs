@@ -21,19 +21,22 @@ public sealed class BallotWriter(
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<JamOptions> options,
     ILogger<BallotWriter> log)
-    : BatchWriter<CastVote.Command, VoteAck, IReadOnlyList<LiveTally.Change>>(pipelines, options.Value.VoteBatchMax, log)
+    : BatchWriter<CastVote.Command, VoteAck, IReadOnlyList<LiveTally.Change>>(
+        pipelines, options.Value.VoteBatchMax, options.Value.WriterPartitions, log)
 {
     protected override string Noun => "vote";
+
+    protected override string PartitionKey(CastVote.Command command) => command.VoterId;
 
     protected override JamException? RefusalOf(Exception ex) =>
         VotingGuard.IsRefusal(ex)
             ? new JamException(ErrorCodes.PhaseClosed, "Voting has ended.")
             : null;
 
-    protected override Task AfterCommitAsync(IReadOnlyList<Outcome> outcomes) =>
+    protected override Task AfterCommitAsync(int partition, IReadOnlyList<Outcome> outcomes) =>
         tally.ApplyAsync(outcomes.Where(o => o.Fact is not null).SelectMany(o => o.Fact!).ToList());
 
-    protected override async Task<Outcome[]> CommitAsync(IReadOnlyList<CastVote.Command> batch, CancellationToken ct)
+    protected override async Task<Outcome[]> CommitAsync(int partition, IReadOnlyList<CastVote.Command> batch, CancellationToken ct)
     {
         var commands = batch;
         var view = jam.Current.Phase is JamPhase.Voting ? jam.Current : await jam.RefreshAsync(ct);
