@@ -18,7 +18,11 @@ const string JamId = "tallybench";
 
 if (args is ["count"])
 {
-    using var countStore = DocumentStore.For(o => JamStore.Configure(o, connectionString, JamId));
+    using var countStore = DocumentStore.For(o =>
+    {
+        JamStore.Configure(o, connectionString, JamId);
+        o.AutoCreateSchemaObjects = JasperFx.AutoCreate.None;
+    });
     var started = Stopwatch.GetTimestamp();
     var result = await TallyReader.CountAsync(countStore, CancellationToken.None);
     var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;

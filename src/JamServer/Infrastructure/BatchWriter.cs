@@ -55,6 +55,17 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
     {
     }
 
+    /// <summary>
+    /// Whether a transient store error is retried by the store-write pipeline. Only for commands a retry cannot
+    /// apply twice (posts carry a client id); a retry after a commit whose answer was lost would decide them again.
+    /// </summary>
+    protected virtual bool RetriesTransientErrors => true;
+
+    /// <summary>The batch failed and may or may not have been committed.</summary>
+    protected virtual void OnUncertain()
+    {
+    }
+
     /// <summary>A store error that refuses the whole batch by a rule (not a fault), or null.</summary>
     protected virtual JamException? RefusalOf(Exception ex) => null;
 
@@ -101,7 +112,7 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
     private async Task WriteBatchAsync(int partition, IReadOnlyList<Pending> batch, CancellationToken ct)
     {
         Outcome[] outcomes;
-        var pipeline = pipelines.GetPipeline(Resilience.StoreWrite);
+        var pipeline = RetriesTransientErrors ? pipelines.GetPipeline(Resilience.StoreWrite) : ResiliencePipeline.Empty;
         var commands = batch.Select(p => p.Command).ToList();
         for (var attempt = 1; ; attempt++)
         {
@@ -152,6 +163,7 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
                 }
 
                 LogBatchFailed(log, ex, batch.Count, Noun);
+                OnUncertain();
                 foreach (var pending in batch)
                 {
                     pending.Done.TrySetException(new JamException(ErrorCodes.Unavailable, $"The store is unavailable; send the {Noun} again."));

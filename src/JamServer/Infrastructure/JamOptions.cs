@@ -38,6 +38,11 @@ public sealed class JamOptions
 
     public int PostsPerSecond { get; set; } = 5;
 
+    /// <summary>Votes and retractions per participant: a bucket refilled this many a second, holding up to the burst.</summary>
+    public int VotesPerSecond { get; set; } = 10;
+
+    public int VoteBurst { get; set; } = 30;
+
     public const int DefaultVoteBudget = 10;
     public const int DefaultShortlistSize = 10;
 
@@ -66,6 +71,7 @@ public sealed class JamOptions
             _ when VoteBudget is < 1 or > 1000 => "Jam:VoteBudget must be between 1 and 1000",
             _ when ShortlistSize is < 1 or > 1000 => "Jam:ShortlistSize must be between 1 and 1000",
             _ when VoteBatchMax < 1 => "Jam:VoteBatchMax must be at least 1",
+            _ when VotesPerSecond < 1 || VoteBurst < 1 => "Jam:VotesPerSecond and Jam:VoteBurst must be at least 1",
             _ when WriterPartitions is < 1 or > 64 => "Jam:WriterPartitions must be between 1 and 64",
             _ when DiscussionLength <= TimeSpan.Zero || VotingLength <= TimeSpan.Zero => "phase lengths must be positive",
             _ when string.IsNullOrWhiteSpace(JamId) || string.IsNullOrWhiteSpace(NodeId) => "Jam:JamId and Jam:NodeId are required",

@@ -49,9 +49,12 @@ public static class JamStore
         options.Schema.For<ProposalView>().Index(p => p.RoomId);
         options.Projections.Add<BallotViewProjection>(ProjectionLifecycle.Inline);
 
-        // Stable names: the tally and its audit command read vote events by name, straight from PostgreSQL.
+        // Stable names: the tally, its audit command and the phase guard read these events by name in PostgreSQL.
         options.Events.MapEventType<VoteCast>(Tally.VoteCastType);
         options.Events.MapEventType<VoteRetracted>(Tally.VoteRetractedType);
+        options.Events.MapEventType<ProposalMade>("proposal_made");
+        options.Events.MapEventType<ProposalMerged>("proposal_merged");
+        options.Events.MapEventType<ProposalAbsorbed>("proposal_absorbed");
     }
 
     /// <summary>A PostgreSQL schema name from the jam id: lower case letters, digits and underscores.</summary>

@@ -39,6 +39,7 @@ public sealed partial class ChangePhase(
             try
             {
                 await using var session = store.LightweightSession();
+                PhaseGuard.LockForPhaseChange(session);
                 session.Events.Append(identity.JamId, view.Version + changes.Count, changes.Cast<object>().ToArray());
                 await session.SaveChangesAsync(ct);
             }

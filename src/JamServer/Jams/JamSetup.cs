@@ -34,7 +34,7 @@ public sealed class JamSetup(IDocumentStore store, JamState jam, IOptions<JamOpt
             }
         }
 
-        await Voting.VotingGuard.EnsureAsync(store, cancellationToken);
+        await PhaseGuard.EnsureAsync(store, cancellationToken);
         await jam.RefreshAsync(cancellationToken);
     }
 

@@ -15,7 +15,14 @@ namespace JamServer.Live;
 /// <summary>The live jam: validate, call the feature, and let <see cref="HubErrorFilter"/> map refusals to codes.</summary>
 [Authorize]
 public sealed class JamHub(
-    JoinRoom joinRoom, RoomPresence presence, PostWriter posts, ParticipantRateLimits limits, Propose propose, Merge merge, BallotWriter ballots)
+    JoinRoom joinRoom,
+    RoomPresence presence,
+    PostWriter posts,
+    ParticipantRateLimits limits,
+    Propose propose,
+    Merge merge,
+    BallotWriter ballots,
+    TallyBroadcaster tallies)
     : Hub<IJamClient>
 {
     public static string RoomGroup(string roomId) => "room:" + roomId;
@@ -34,8 +41,12 @@ public sealed class JamHub(
         return await posts.WriteAsync(command, Context.ConnectionAborted);
     }
 
-    public Task<ProposeAck> ProposeIdea(ProposeRequest request) =>
-        propose.HandleAsync(Propose.Validate(request, User.ParticipantId(), User.DisplayName()), Context.ConnectionAborted);
+    public Task<ProposeAck> ProposeIdea(ProposeRequest request)
+    {
+        var command = Propose.Validate(request, User.ParticipantId(), User.DisplayName());
+        limits.AcquirePost(command.AuthorId);
+        return propose.HandleAsync(command, Context.ConnectionAborted);
+    }
 
     public Task<MergeAck> MergeProposals(string sourceId, string targetId, string reason)
     {
@@ -44,14 +55,29 @@ public sealed class JamHub(
             throw new JamException(ErrorCodes.Forbidden, "Only moderators and organizers merge proposals.");
         }
 
-        return merge.HandleAsync(Merge.Validate(sourceId, targetId, reason, User.ParticipantId()), Context.ConnectionAborted);
+        var command = Merge.Validate(sourceId, targetId, reason, User.ParticipantId());
+        limits.AcquirePost(command.ModeratorId);
+        return merge.HandleAsync(command, Context.ConnectionAborted);
     }
 
-    public Task<VoteAck> Vote(string proposalId) =>
-        ballots.WriteAsync(CastVote.Validate(proposalId, User.ParticipantId(), User.FindFirstValue(JamClaims.Kind), retract: false), Context.ConnectionAborted);
+    public Task<VoteAck> Vote(string proposalId) => CastAsync(proposalId, retract: false);
 
-    public Task<VoteAck> Unvote(string proposalId) =>
-        ballots.WriteAsync(CastVote.Validate(proposalId, User.ParticipantId(), User.FindFirstValue(JamClaims.Kind), retract: true), Context.ConnectionAborted);
+    public Task<VoteAck> Unvote(string proposalId) => CastAsync(proposalId, retract: true);
+
+    public override async Task OnConnectedAsync()
+    {
+        if (tallies.Last is { } tally)
+        {
+            await Clients.Caller.TallyUpdated(tally);
+        }
+    }
+
+    private Task<VoteAck> CastAsync(string proposalId, bool retract)
+    {
+        var command = CastVote.Validate(proposalId, User.ParticipantId(), User.FindFirstValue(JamClaims.Kind), retract);
+        limits.AcquireVote(command.VoterId);
+        return ballots.WriteAsync(command, Context.ConnectionAborted);
+    }
 
     public override Task OnDisconnectedAsync(Exception? exception) => presence.LeaveAllAsync(Context);
 }

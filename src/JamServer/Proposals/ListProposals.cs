@@ -27,7 +27,7 @@ public static class ListProposals
                 }
 
                 var proposals = await query.OrderBy(p => p.ProposedAt).ToListAsync(ct);
-                var support = await live.SupportAsync(proposals.Select(p => p.Id).ToList());
+                var support = await live.SupportOrNoneAsync(proposals.Select(p => p.Id).ToList());
                 return proposals.Select(p => new ProposalDto(
                         p.Id, p.RoomId, p.ThreadId, p.Title, p.Summary, p.AuthorId, p.AuthorName, p.ProposedAt,
                         support.GetValueOrDefault(p.Id), p.MergedFrom))

@@ -10,7 +10,7 @@ namespace JamServer.Proposals;
 public sealed record MergeAck([property: Key("proposalId")] string ProposalId, [property: Key("mergedInto")] string MergedInto);
 
 /// <summary>A moderator folds a duplicate proposal into another; its supporters count for the target, once each.</summary>
-public sealed partial class MergeProposals(IDocumentStore store, JamState jam, LiveTally tally, TimeProvider clock, ILogger<MergeProposals> log)
+public sealed class MergeProposals(IDocumentStore store, JamState jam, LiveTally tally, TimeProvider clock)
 {
     public const int MaxReasonLength = 500;
 
@@ -69,16 +69,13 @@ public sealed partial class MergeProposals(IDocumentStore store, JamState jam, L
             {
                 continue;
             }
-
-            try
+            catch (Exception ex) when (PhaseGuard.IsRefusal(ex))
             {
-                await tally.MergeAsync(merged.ProposalId, merged.TargetId);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogRankingFailed(log, ex, merged.ProposalId, merged.TargetId);
+                await jam.RefreshAsync(ct);
+                throw new JamException(ErrorCodes.PhaseClosed, "The jam is closed; its proposals are final.");
             }
 
+            tally.EnqueueMerge(merged.ProposalId, merged.TargetId);
             return new MergeAck(merged.ProposalId, merged.TargetId);
         }
     }
@@ -89,7 +86,4 @@ public sealed partial class MergeProposals(IDocumentStore store, JamState jam, L
         { MergedInto: { } into } => throw JamException.NotFound($"Proposal '{id}' was merged into '{into}' already."),
         _ => proposal,
     };
-
-    [LoggerMessage(LogLevel.Error, "Proposal {SourceId} is merged into {TargetId} in the store, but the live ranking failed to follow")]
-    private static partial void LogRankingFailed(ILogger logger, Exception ex, string sourceId, string targetId);
 }

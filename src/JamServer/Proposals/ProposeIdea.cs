@@ -106,6 +106,11 @@ public sealed partial class ProposeIdea(IDocumentStore store, JamState jam, Live
                 // Someone proposed this thread at the same moment: decide again against what they stored.
                 continue;
             }
+            catch (Exception ex) when (PhaseGuard.IsRefusal(ex))
+            {
+                await jam.RefreshAsync(ct);
+                throw new JamException(ErrorCodes.PhaseClosed, "Proposals are made during the Discussion phase.");
+            }
 
             try
             {

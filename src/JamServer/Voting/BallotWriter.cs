@@ -10,7 +10,7 @@ namespace JamServer.Voting;
 /// The one writer of votes on this node (see <see cref="BatchWriter{TCommand, TAck, TFact}"/>). Each participant's
 /// ballot is an event stream appended at the version its decision read, so two votes racing from several
 /// connections or nodes can never both pass the budget: the second commit conflicts and is decided again. The same
-/// transaction checks that the jam is still in Voting (<see cref="VotingGuard"/>), so no acknowledged vote misses
+/// transaction checks that the jam is still in Voting (<see cref="PhaseGuard"/>), so no acknowledged vote misses
 /// the tally.
 /// </summary>
 public sealed class BallotWriter(
@@ -21,20 +21,29 @@ public sealed class BallotWriter(
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<JamOptions> options,
     ILogger<BallotWriter> log)
-    : BatchWriter<CastVote.Command, VoteAck, IReadOnlyList<LiveTally.Change>>(
+    : BatchWriter<CastVote.Command, VoteAck, LiveTally.BallotState>(
         pipelines, options.Value.VoteBatchMax, options.Value.WriterPartitions, log)
 {
     protected override string Noun => "vote";
 
     protected override string PartitionKey(CastVote.Command command) => command.VoterId;
 
+    // A vote has no client id: a retry after a lost commit answer would refuse it as already voted.
+    protected override bool RetriesTransientErrors => false;
+
+    protected override void OnUncertain() => tally.RequestRebuild();
+
     protected override JamException? RefusalOf(Exception ex) =>
-        VotingGuard.IsRefusal(ex)
+        PhaseGuard.IsRefusal(ex)
             ? new JamException(ErrorCodes.PhaseClosed, "Voting has ended.")
             : null;
 
-    protected override Task AfterCommitAsync(int partition, IReadOnlyList<Outcome> outcomes) =>
-        tally.ApplyAsync(outcomes.Where(o => o.Fact is not null).SelectMany(o => o.Fact!).ToList());
+    protected override Task AfterCommitAsync(int partition, IReadOnlyList<Outcome> outcomes)
+    {
+        tally.Enqueue(outcomes.Select(o => o.Fact).OfType<LiveTally.BallotState>()
+            .GroupBy(s => s.VoterId).Select(g => g.MaxBy(s => s.Version)!).ToList());
+        return Task.CompletedTask;
+    }
 
     protected override async Task<Outcome[]> CommitAsync(int partition, IReadOnlyList<CastVote.Command> batch, CancellationToken ct)
     {
@@ -61,24 +70,24 @@ public sealed class BallotWriter(
             try
             {
                 var decision = CastVote.Decide(ballot, command, proposals.GetValueOrDefault, view.VoteBudget, view.Phase, now);
-                var changes = new List<LiveTally.Change>();
                 foreach (var e in decision.Events)
                 {
                     switch (e)
                     {
                         case VoteCast cast:
                             BallotViewProjection.Apply(cast, ballot);
-                            changes.Add(new LiveTally.Change(decision.CountsFor, cast.VoterId, cast.VoterKind, Added: true));
                             break;
                         case VoteRetracted retracted:
                             BallotViewProjection.Apply(retracted, ballot);
-                            changes.Add(new LiveTally.Change(decision.CountsFor, retracted.VoterId, ballot.Kind, Added: false));
                             break;
                     }
                 }
 
-                (appends.TryGetValue(streamId, out var list) ? list : appends[streamId] = []).AddRange(decision.Events);
-                outcomes[i] = new Outcome(new VoteAck(decision.Remaining), changes, null);
+                var appended = appends.TryGetValue(streamId, out var list) ? list : appends[streamId] = [];
+                appended.AddRange(decision.Events);
+                var state = new LiveTally.BallotState(
+                    command.VoterId, ballot.Kind, readVersions.GetValueOrDefault(streamId) + appended.Count, ballot.Proposals.ToList());
+                outcomes[i] = new Outcome(new VoteAck(decision.Remaining), state, null);
             }
             catch (JamException refused)
             {

@@ -1,20 +1,42 @@
+using System.Threading.Channels;
 using JamServer.Identity;
 using JamServer.Infrastructure;
+using JamServer.Jams;
+using Marten;
 using StackExchange.Redis;
 
 namespace JamServer.Voting;
 
 /// <summary>
-/// The live ranking in Redis. Each proposal keeps a set of its voters per kind and a score in one sorted set equal to
-/// the sizes of those sets, so a change applied twice counts once and a merge is a union: the ranking agrees with a
-/// count of the ballots however votes, retractions and merges interleave. Scripts run atomically in Redis.
+/// The live ranking in Redis, kept apart from the acknowledgements. After each commit the ballot writer hands over
+/// the new state of each changed ballot (its proposals as cast, and its stream version); a queue applies them in
+/// order, retrying while Redis is away. Redis keeps each ballot's last applied version and ignores older states, and
+/// keeps per proposal a set of voters per kind, with the ranking's score the sizes of those sets. A merge is a set
+/// union plus a record that ballots follow. So every update is idempotent and their order does not matter: the
+/// ranking equals a count of the ballots, and a replay of the events (<see cref="RebuildAsync"/>) can run at any time.
 /// </summary>
-public sealed class LiveTally(IConnectionMultiplexer redis, JamIdentity identity)
+public sealed partial class LiveTally(
+    IConnectionMultiplexer redis, JamIdentity identity, IDocumentStore store, JamState jam, ILogger<LiveTally> log)
+    : BackgroundService
 {
-    /// <summary>One vote added to or taken from the proposal it counts for.</summary>
-    public sealed record Change(string ProposalId, string VoterId, string Kind, bool Added);
+    private const int QueueCapacity = 100_000;
+    private static readonly TimeSpan MaxRetryPause = TimeSpan.FromSeconds(5);
+
+    /// <summary>A ballot as stored after a commit: the proposals its votes were cast for, before merges.</summary>
+    public sealed record BallotState(string VoterId, string Kind, long Version, IReadOnlyList<string> Proposals);
 
     public sealed record Standing(string ProposalId, long Votes);
+
+    private abstract record Update;
+
+    private sealed record Ballots(IReadOnlyList<BallotState> States) : Update;
+
+    private sealed record Merge(string SourceId, string TargetId) : Update;
+
+    private readonly Channel<Update> _queue = Channel.CreateBounded<Update>(
+        new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+
+    private volatile bool _rebuildNeeded;
 
     private const string Functions = """
         local p = ARGV[1]
@@ -32,23 +54,60 @@ public sealed class LiveTally(IConnectionMultiplexer redis, JamIdentity identity
           for _, k in ipairs(kinds) do n = n + redis.call('SCARD', p .. 'voters:' .. id .. ':' .. k) end
           redis.call('ZADD', p .. 'ranking', n, id)
         end
+
         """;
 
-    private const string ApplyScript = Functions + "\n" + """
-        for i = 2, #ARGV, 4 do
-          local id = resolve(ARGV[i + 1])
-          if ARGV[i] == '+' then
-            redis.call('SADD', p .. 'voters:' .. id .. ':' .. ARGV[i + 2], ARGV[i + 3])
-          else
-            for _, k in ipairs(kinds) do redis.call('SREM', p .. 'voters:' .. id .. ':' .. k, ARGV[i + 3]) end
+    // ARGV: prefix, then per ballot: voter, kind, version, count, proposal ids. Proposal ids are kept as small numbers.
+    private const string BallotScript = Functions + """
+        local function number(name)
+          local n = redis.call('HGET', p .. 'pid', name)
+          if not n then
+            n = redis.call('HINCRBY', p .. 'seq', 'pid', 1)
+            redis.call('HSET', p .. 'pid', name, n)
+            redis.call('HSET', p .. 'pname', n, name)
           end
-          rescore(id)
+          return n
+        end
+        local i = 2
+        while i <= #ARGV do
+          local voter, kind, version, count = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
+          local old = redis.call('HGET', p .. 'ballot', voter)
+          local oldVersion, oldKind, oldList = 0, kind, ''
+          if old then
+            local v
+            v, oldKind, oldList = string.match(old, '^(%d+)|([^|]*)|(.*)$')
+            oldVersion = tonumber(v)
+          end
+          if version > oldVersion then
+            local before, after, numbers = {}, {}, {}
+            for n in string.gmatch(oldList, '[^,]+') do before[resolve(redis.call('HGET', p .. 'pname', n))] = true end
+            for j = 1, count do
+              local id = ARGV[i + 3 + j]
+              after[resolve(id)] = true
+              numbers[j] = number(id)
+            end
+            for root in pairs(before) do
+              if not after[root] then
+                redis.call('SREM', p .. 'voters:' .. root .. ':' .. oldKind, voter)
+                rescore(root)
+              end
+            end
+            for root in pairs(after) do
+              if not before[root] then
+                redis.call('SADD', p .. 'voters:' .. root .. ':' .. kind, voter)
+                rescore(root)
+              end
+            end
+            redis.call('HSET', p .. 'ballot', voter, version .. '|' .. kind .. '|' .. table.concat(numbers, ','))
+          end
+          i = i + 4 + count
         end
         return redis.call('INCR', p .. 'version')
         """;
 
-    private const string MergeScript = Functions + "\n" + """
+    private const string MergeScript = Functions + """
         local source, target = ARGV[2], resolve(ARGV[3])
+        if source == target then return redis.call('INCR', p .. 'version') end
         redis.call('HSET', p .. 'merged', source, target)
         for _, k in ipairs(kinds) do
           local from, into = p .. 'voters:' .. source .. ':' .. k, p .. 'voters:' .. target .. ':' .. k
@@ -64,34 +123,30 @@ public sealed class LiveTally(IConnectionMultiplexer redis, JamIdentity identity
 
     private RedisKey Ranking => Prefix + "ranking";
 
-    public async Task ApplyAsync(IReadOnlyList<Change> changes)
+    /// <summary>Never waits; with the queue full the update is dropped and the ranking rebuilt from the events.</summary>
+    public void Enqueue(IReadOnlyList<BallotState> states)
     {
-        if (changes.Count == 0)
+        if (states.Count > 0 && !_queue.Writer.TryWrite(new Ballots(states)))
         {
-            return;
+            _rebuildNeeded = true;
         }
-
-        var args = new RedisValue[1 + changes.Count * 4];
-        args[0] = Prefix;
-        for (var i = 0; i < changes.Count; i++)
-        {
-            var change = changes[i];
-            args[1 + i * 4] = change.Added ? "+" : "-";
-            args[2 + i * 4] = change.ProposalId;
-            args[3 + i * 4] = change.Kind;
-            args[4 + i * 4] = change.VoterId;
-        }
-
-        await redis.GetDatabase().ScriptEvaluateAsync(ApplyScript, values: args);
     }
+
+    public void EnqueueMerge(string sourceId, string targetId)
+    {
+        if (!_queue.Writer.TryWrite(new Merge(sourceId, targetId)))
+        {
+            _rebuildNeeded = true;
+        }
+    }
+
+    /// <summary>The store may hold votes Redis did not get: replay the events when the queue is next idle.</summary>
+    public void RequestRebuild() => _rebuildNeeded = true;
 
     public Task AddProposalAsync(string proposalId) =>
         redis.GetDatabase().SortedSetAddAsync(Ranking, proposalId, 0, SortedSetWhen.NotExists);
 
-    public Task MergeAsync(string sourceId, string targetId) =>
-        redis.GetDatabase().ScriptEvaluateAsync(MergeScript, values: [Prefix, sourceId, targetId]);
-
-    /// <summary>Grows with every change; the broadcaster pushes when it moved.</summary>
+    /// <summary>Grows with every applied change; the broadcaster pushes when it moved.</summary>
     public async Task<long> VersionAsync() => (long?)await redis.GetDatabase().StringGetAsync(Prefix + "version") ?? 0;
 
     public async Task<IReadOnlyList<Standing>> TopAsync(int count)
@@ -110,6 +165,20 @@ public sealed class LiveTally(IConnectionMultiplexer redis, JamIdentity identity
 
         var scores = await redis.GetDatabase().SortedSetScoresAsync(Ranking, proposalIds.Select(id => (RedisValue)id).ToArray());
         return proposalIds.Select((id, i) => (id, votes: (long)(scores[i] ?? 0))).ToDictionary(x => x.id, x => x.votes, StringComparer.Ordinal);
+    }
+
+    /// <summary>As <see cref="SupportAsync"/>, but empty (every count 0) while Redis is unavailable.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> SupportOrNoneAsync(IReadOnlyList<string> proposalIds)
+    {
+        try
+        {
+            return await SupportAsync(proposalIds);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogReadFailed(log, ex);
+            return new Dictionary<string, long>();
+        }
     }
 
     /// <summary>Voters of each proposal by kind (employee, customer, partner, guest).</summary>
@@ -135,4 +204,109 @@ public sealed class LiveTally(IConnectionMultiplexer redis, JamIdentity identity
 
         return result;
     }
+
+    /// <summary>
+    /// Replays the stored merges and ballots into Redis. Safe beside live updates: a ballot state older than the one
+    /// Redis holds is ignored, and merges are idempotent.
+    /// </summary>
+    public async Task RebuildAsync(CancellationToken ct)
+    {
+        var (tally, _, merges) = await TallyReader.ReadAsync(store, ct);
+        foreach (var merge in merges)
+        {
+            await ApplyAsync(new Merge(merge.ProposalId, merge.TargetId));
+        }
+
+        foreach (var chunk in tally.Ballots().Chunk(500))
+        {
+            await ApplyAsync(new Ballots(chunk));
+        }
+
+        LogRebuilt(log, tally.EventsRead);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var pause = TimeSpan.FromMilliseconds(250);
+        _rebuildNeeded = await NeedsRebuildAtStartAsync(stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (_rebuildNeeded)
+                {
+                    _rebuildNeeded = false;
+                    await RebuildAsync(stoppingToken);
+                }
+
+                if (!await _queue.Reader.WaitToReadAsync(stoppingToken))
+                {
+                    return;
+                }
+
+                // Peek, apply, then take: an update that failed is tried again, in its place.
+                while (_queue.Reader.TryPeek(out var update))
+                {
+                    await ApplyAsync(update);
+                    _queue.Reader.TryRead(out _);
+                    pause = TimeSpan.FromMilliseconds(250);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogApplyFailed(log, ex);
+                await Task.Delay(pause, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                pause = pause * 2 < MaxRetryPause ? pause * 2 : MaxRetryPause;
+            }
+        }
+    }
+
+    /// <summary>Redis lost the ranking (or never had it) while the store holds votes: replay them.</summary>
+    private async Task<bool> NeedsRebuildAtStartAsync(CancellationToken ct)
+    {
+        try
+        {
+            var phase = (await jam.RefreshAsync(ct)).Phase;
+            return phase is JamPhase.Voting or JamPhase.Closed && !await redis.GetDatabase().KeyExistsAsync(Prefix + "version");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogApplyFailed(log, ex);
+            return true;
+        }
+    }
+
+    private async Task ApplyAsync(Update update)
+    {
+        var db = redis.GetDatabase();
+        switch (update)
+        {
+            case Ballots ballots:
+                var args = new List<RedisValue> { Prefix };
+                foreach (var state in ballots.States)
+                {
+                    args.AddRange([state.VoterId, state.Kind, state.Version, state.Proposals.Count]);
+                    args.AddRange(state.Proposals.Select(id => (RedisValue)id));
+                }
+
+                await db.ScriptEvaluateAsync(BallotScript, values: args.ToArray());
+                break;
+            case Merge merge:
+                await db.ScriptEvaluateAsync(MergeScript, values: [Prefix, merge.SourceId, merge.TargetId]);
+                break;
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "The live ranking could not be updated in Redis; trying again")]
+    private static partial void LogApplyFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(LogLevel.Warning, "The live ranking could not be read from Redis; showing no support")]
+    private static partial void LogReadFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(LogLevel.Information, "The live ranking was rebuilt from {Events} vote events")]
+    private static partial void LogRebuilt(ILogger logger, long events);
 }

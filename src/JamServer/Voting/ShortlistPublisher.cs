@@ -1,25 +1,22 @@
 using JamServer.Infrastructure;
 using JamServer.Jams;
 using Marten;
-using StackExchange.Redis;
 
 namespace JamServer.Voting;
 
 /// <summary>
 /// When the jam is Closed, counts the votes from the event store (not from Redis) and publishes the shortlist as one
 /// event. The shortlist's stream can be started only once, so however many nodes and triggers race, one result is
-/// published; a Redis lease keeps the other nodes from counting at the same time.
+/// published; a PostgreSQL advisory lock, held while counting, keeps the other nodes from counting at the same time.
 /// </summary>
 public sealed partial class ShortlistPublisher(
     IDocumentStore store,
     JamState jam,
     JamIdentity identity,
-    IConnectionMultiplexer redis,
     TimeProvider clock,
     ILogger<ShortlistPublisher> log) : BackgroundService
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
     private readonly SemaphoreSlim _nudge = new(0);
     private volatile ShortlistPublished? _published;
 
@@ -69,13 +66,23 @@ public sealed partial class ShortlistPublisher(
 
     private async Task PublishAsync(CancellationToken ct)
     {
-        var lease = (RedisKey)$"jam:{identity.JamId}:closing";
-        if (!await redis.GetDatabase().StringSetAsync(lease, identity.NodeId, Lease, When.NotExists))
+        // Held by this connection until it closes, so a node that dies while counting lets the next one in at once.
+        await using var lockHolder = store.Storage.Database.CreateConnection();
+        await lockHolder.OpenAsync(ct);
+        await using (var take = lockHolder.CreateCommand())
+        {
+            take.CommandText = $"SELECT pg_try_advisory_lock(hashtext('{store.Options.Events.DatabaseSchemaName}.count'))";
+            if (await take.ExecuteScalarAsync(ct) is not true)
+            {
+                return;
+            }
+        }
+
+        if (await FindAsync(ct) is not null)
         {
             return;
         }
 
-        try
         {
             var started = clock.GetTimestamp();
             var result = await TallyReader.CountAsync(store, ct);
@@ -93,10 +100,6 @@ public sealed partial class ShortlistPublisher(
             {
                 // Published by another node a moment ago; FindAsync reads it.
             }
-        }
-        finally
-        {
-            await redis.GetDatabase().KeyDeleteAsync(lease);
         }
     }
 

@@ -33,6 +33,7 @@ public sealed class Tally
     {
         EventsRead++;
         var ballot = BallotOf(voterId);
+        ballot.Events++;
         if (ballot.Kind.Length == 0)
         {
             ballot.Kind = CastVote.KindOf(kind);
@@ -44,8 +45,14 @@ public sealed class Tally
     public void Retract(string voterId, string proposalId)
     {
         EventsRead++;
-        BallotOf(voterId).Cast.Remove(IndexOf(proposalId));
+        var ballot = BallotOf(voterId);
+        ballot.Events++;
+        ballot.Cast.Remove(IndexOf(proposalId));
     }
+
+    /// <summary>Every ballot as the events leave it: its proposals as cast, and its version (its number of events).</summary>
+    public IEnumerable<LiveTally.BallotState> Ballots() =>
+        _ballots.Select(b => new LiveTally.BallotState(b.Key, b.Value.Kind, b.Value.Events, b.Value.Cast.Select(i => _ids[i]).ToList()));
 
     public TallyResult Count(IReadOnlyCollection<ProposalMade> proposals, IReadOnlyCollection<ProposalMerged> merges)
     {
@@ -161,6 +168,8 @@ public sealed class Tally
     private sealed class Ballot
     {
         public string Kind { get; set; } = "";
+
+        public long Events { get; set; }
 
         public List<int> Cast { get; } = new(4);
     }

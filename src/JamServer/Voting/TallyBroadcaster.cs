@@ -26,6 +26,9 @@ public sealed partial class TallyBroadcaster(
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
+    /// <summary>The last top pushed during Voting, for a client that connects between pushes.</summary>
+    public TallyDto? Last { get; private set; }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval, clock);
@@ -34,6 +37,7 @@ public sealed partial class TallyBroadcaster(
         {
             if (jam.Current.Phase is not JamPhase.Voting)
             {
+                Last = null;
                 continue;
             }
 
@@ -52,7 +56,8 @@ public sealed partial class TallyBroadcaster(
                 var entries = top.Where(s => proposals.ContainsKey(s.ProposalId))
                     .Select(s => new TallyEntryDto(s.ProposalId, proposals[s.ProposalId].Title, proposals[s.ProposalId].RoomId, s.Votes))
                     .ToList();
-                fanout.PushToEveryone(nameof(IJamClient.TallyUpdated), new TallyDto(entries));
+                Last = new TallyDto(entries);
+                fanout.PushToEveryone(nameof(IJamClient.TallyUpdated), Last);
                 pushed = version;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

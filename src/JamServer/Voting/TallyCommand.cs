@@ -24,7 +24,11 @@ public static class TallyCommand
         var jamId = configuration.GetSection(JamOptions.Section).Get<JamOptions>()?.JamId ?? new JamOptions().JamId;
         var ballot = args.SkipWhile(a => a != "--ballot").Skip(1).FirstOrDefault();
 
-        using var store = DocumentStore.For(options => JamStore.Configure(options, connectionString, jamId));
+        using var store = DocumentStore.For(options =>
+        {
+            JamStore.Configure(options, connectionString, jamId);
+            options.AutoCreateSchemaObjects = JasperFx.AutoCreate.None; // an audit reads; it never changes the schema
+        });
         var started = Stopwatch.GetTimestamp();
         var result = await TallyReader.CountAsync(store, CancellationToken.None);
         var elapsed = Stopwatch.GetElapsedTime(started);

@@ -9,6 +9,14 @@ public static class TallyReader
 {
     public static async Task<TallyResult> CountAsync(IDocumentStore store, CancellationToken ct)
     {
+        var (tally, proposals, merges) = await ReadAsync(store, ct);
+        return tally.Count(proposals, merges);
+    }
+
+    /// <summary>Every vote event replayed into a <see cref="Tally"/>, with the proposals and the merges.</summary>
+    public static async Task<(Tally Tally, IReadOnlyList<ProposalMade> Proposals, IReadOnlyList<ProposalMerged> Merges)> ReadAsync(
+        IDocumentStore store, CancellationToken ct)
+    {
         await using var session = store.QuerySession();
         var proposals = await session.Events.QueryRawEventDataOnly<ProposalMade>().ToListAsync(ct);
         var merges = await session.Events.QueryRawEventDataOnly<ProposalMerged>().ToListAsync(ct);
@@ -29,7 +37,7 @@ public static class TallyReader
             await Task.Run(() => ReadVotes(export, tally, prefix), ct);
         }
 
-        return tally.Count(proposals, merges);
+        return (tally, proposals, merges);
     }
 
     /// <summary>Synchronous reads: millions of rows of four small columns, where an await per column would cost more than the row.</summary>

@@ -92,6 +92,24 @@ public sealed class ProposalTests(JamServerFixture jam)
     }
 
     [Fact]
+    public async Task Votes_are_rate_limited_per_participant_and_the_connection_stays_usable()
+    {
+        var proposal = await jam.ProposeAsync("wellbeing", "Walking meetings");
+        await using var ann = await jam.ConnectAsync();
+        var codes = new List<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            var refused = await Assert.ThrowsAsync<HubException>(() => ann.VoteAsync(proposal));
+            codes.Add(refused.Message.Split(':')[0]);
+        }
+
+        // The burst (30) is taken by calls refused for the phase; then the bucket is empty.
+        Assert.Equal(Enumerable.Repeat("PHASE_CLOSED", 30), codes.Take(30));
+        Assert.Contains("RATE_LIMITED", codes.Skip(30));
+        Assert.True((await ann.PostAsync("wellbeing", "Still here")).Seq > 0);
+    }
+
+    [Fact]
     public async Task Before_voting_votes_are_refused_and_only_executives_and_organizers_see_the_provisional_shortlist()
     {
         var proposal = await jam.ProposeAsync("wellbeing", "Quiet rooms");

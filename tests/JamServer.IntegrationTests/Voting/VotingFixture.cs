@@ -3,7 +3,13 @@ using JamServer.IntegrationTests.Support;
 namespace JamServer.IntegrationTests.Voting;
 
 /// <summary>A jam of its own in Voting, with a budget of 3 and a pool of proposals; each test takes its own.</summary>
-public sealed class VotingFixture() : JamServerFixture(new Dictionary<string, string> { ["Jam__VoteBudget"] = "3" }), IAsyncLifetime
+public sealed class VotingFixture() : JamServerFixture(new Dictionary<string, string>
+{
+    ["Jam__VoteBudget"] = "3",
+
+    // The race test fires 48 votes at once from one participant.
+    ["Jam__VoteBurst"] = "1000",
+}), IAsyncLifetime
 {
     private int _taken;
 

@@ -24,6 +24,14 @@ public sealed class VotingTests(VotingFixture jam)
         return listed!.ToDictionary(p => p.ProposalId, p => p.Support);
     }
 
+    /// <summary>The live ranking follows the commits through a queue: wait until it shows what is expected.</summary>
+    private async Task<IReadOnlyDictionary<string, long>> SupportWhenAsync(Func<IReadOnlyDictionary<string, long>, bool> expected, string what)
+    {
+        IReadOnlyDictionary<string, long> support = new Dictionary<string, long>();
+        await Within.EventuallyAsync(async () => expected(support = await SupportAsync()), what);
+        return support;
+    }
+
     [Fact]
     public async Task A_participant_votes_within_the_budget_takes_votes_back_and_sees_their_own_votes()
     {
@@ -45,8 +53,7 @@ public sealed class VotingTests(VotingFixture jam)
         var mine = await http.GetFromJsonAsync<MyVotesDto>("api/me/votes").Timely();
         Assert.Equal((3, 0), (mine!.Budget, mine.Remaining));
         Assert.Equal(new[] { p[0], p[2], p[3] }.Order(StringComparer.Ordinal), mine.Proposals);
-        var support = await SupportAsync();
-        Assert.Equal([1L, 0L, 1L, 1L], p.Select(id => support[id]));
+        await SupportWhenAsync(support => p.Select(id => support[id]).SequenceEqual([1L, 0L, 1L, 1L]), "the live ranking shows the votes");
         var ballot = BallotView.StreamIdOf(ann.Who.ParticipantId);
         Assert.Equal(4, (await EventLog.ReadAsync(jam.Server.JamId, ballot, "vote_cast")).Count);
         Assert.Single(await EventLog.ReadAsync(jam.Server.JamId, ballot, "vote_retracted"));
@@ -80,8 +87,7 @@ public sealed class VotingTests(VotingFixture jam)
             var cast = await EventLog.ReadAsync(jam.Server.JamId, BallotView.StreamIdOf(who.ParticipantId), "vote_cast");
             Assert.Equal(3, cast.Count);
             Assert.Equal(3, cast.Select(e => e.Text("ProposalId")).Distinct().Count());
-            var support = await SupportAsync();
-            Assert.Equal(3, p.Sum(id => support[id]));
+            await SupportWhenAsync(support => p.Sum(id => support[id]) == 3, "the live ranking shows three votes");
         }
         finally
         {
@@ -107,8 +113,7 @@ public sealed class VotingTests(VotingFixture jam)
 
         await moderator.MergeAsync(p[0], p[1], "Duplicates");
 
-        var support = await SupportAsync();
-        Assert.False(support.ContainsKey(p[0]));
+        var support = await SupportWhenAsync(s => !s.ContainsKey(p[0]) && s[p[1]] == 3, "the merge shows in the live ranking");
         Assert.Equal(3, support[p[1]]);
         await AssertRefusedAsync("NOT_FOUND", () => sourceOnly.VoteAsync(p[0]));
         await AssertRefusedAsync("ALREADY_VOTED", () => sourceOnly.VoteAsync(p[1]));
@@ -120,7 +125,7 @@ public sealed class VotingTests(VotingFixture jam)
 
         // Taking back the merged-away vote takes back the vote where it counts now.
         Assert.Equal(3, (await sourceOnly.UnvoteAsync(p[0])).Remaining);
-        Assert.Equal(2, (await SupportAsync())[p[1]]);
+        await SupportWhenAsync(s => s[p[1]] == 2, "the taken-back vote leaves the live ranking");
     }
 
     [Fact]
