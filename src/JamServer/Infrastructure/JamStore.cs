@@ -29,11 +29,20 @@ public static class JamStore
 
     public static void Configure(StoreOptions options, string connectionString, string jamId)
     {
-        options.Connection(connectionString);
+        // Marten's statements repeat with every batch: let Npgsql prepare them once per connection.
+        var connection = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (connection.MaxAutoPrepare == 0)
+        {
+            connection.MaxAutoPrepare = 64;
+            connection.AutoPrepareMinUsages = 2;
+        }
+
+        options.Connection(connection.ConnectionString);
         options.DatabaseSchemaName = SchemaName(jamId);
         options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
         options.Events.StreamIdentity = StreamIdentity.AsString;
-        options.Events.AppendMode = EventAppendMode.Rich;
+        // Quick append: one function call per stream, and the expected version still checked (a race conflicts).
+        options.Events.AppendMode = EventAppendMode.Quick;
         options.UseSystemTextJsonForSerialization(enumStorage: EnumStorage.AsString);
 
         options.Schema.For<PostView>()
