@@ -26,7 +26,8 @@ if (args is ["count"])
     var started = Stopwatch.GetTimestamp();
     var result = await TallyReader.CountAsync(countStore, CancellationToken.None);
     var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-    Console.WriteLine(JsonSerializer.Serialize(new Counted(seconds, PeakRssMegabytes(), result.Ballots, result.Votes, result.Digest, result.Ranking[0].Votes)));
+    var votes = result.Ranking.ToDictionary(r => r.ProposalId, r => r.Votes);
+    Console.WriteLine(JsonSerializer.Serialize(new Counted(seconds, PeakRssMegabytes(), result.Ballots, result.Votes, result.Digest, votes)));
     return 0;
 }
 
@@ -60,6 +61,8 @@ await using (var session = store.LightweightSession())
 // Every voter writes ten vote events: most cast ten votes; every tenth casts nine and takes the first back.
 // Popularity is skewed (Zipf-like), so the ranking has a clear top.
 var generating = Stopwatch.GetTimestamp();
+var expectedVotes = new Dictionary<string, long>(StringComparer.Ordinal);
+var ballotHashes = new List<string>(voters);
 long firstSeq;
 await using (var connection = new NpgsqlConnection(connectionString))
 {
@@ -111,7 +114,14 @@ await using (var connection = new NpgsqlConnection(connectionString))
                 }
             }
 
-            for (var version = 1; version <= EventsPerVoter; version++)
+            var kept = order.Skip(casts == EventsPerVoter ? 0 : 1).Select(i => proposalIds[i]).ToList();
+        foreach (var id in kept)
+        {
+            expectedVotes[id] = expectedVotes.GetValueOrDefault(id) + 1;
+        }
+
+        ballotHashes.Add(BallotHash(voterId, kept));
+        for (var version = 1; version <= EventsPerVoter; version++)
             {
                 var retract = version > casts;
                 var proposalId = proposalIds[order[retract ? 0 : version - 1]];
@@ -138,7 +148,10 @@ await using (var connection = new NpgsqlConnection(connectionString))
 }
 
 var generated = Stopwatch.GetElapsedTime(generating).TotalSeconds;
-var expectedVotes = (long)voters * EventsPerVoter - 2L * ((voters + 9) / 10);
+var expectedTotal = (long)voters * EventsPerVoter - 2L * ((voters + 9) / 10);
+ballotHashes.Sort(StringComparer.Ordinal);
+var expectedDigest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+    System.Text.Encoding.ASCII.GetBytes(string.Concat(ballotHashes.Select(h => h + "\n")))));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stored {(long)voters * EventsPerVoter:N0} vote events for {voters:N0} voters in {generated:0.0} s; counting"));
 
 var child = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
@@ -148,7 +161,9 @@ using var counter = Process.Start(child)!;
 var output = await counter.StandardOutput.ReadToEndAsync();
 await counter.WaitForExitAsync();
 var counted = JsonSerializer.Deserialize<Counted>(output.Trim().Split('\n')[^1])!;
-var agrees = counted.Ballots == voters && counted.Votes == expectedVotes;
+// Checked against what was generated, by this program's own arithmetic (docs/protocol.md, "The tally and its audit").
+var agrees = counted.Ballots == voters && counted.Votes == expectedTotal && counted.Digest == expectedDigest
+    && proposalIds.All(id => counted.ProposalVotes.GetValueOrDefault(id) == expectedVotes.GetValueOrDefault(id));
 
 var markdown = string.Create(CultureInfo.InvariantCulture, $"""
     ### The tally of a whole jam
@@ -157,7 +172,7 @@ var markdown = string.Create(CultureInfo.InvariantCulture, $"""
     {proposalCount} proposals, stored in PostgreSQL, then counted by the server's own tally (`TallyReader`: one binary
     COPY of the vote events in order, every ballot replayed, merges resolved, the digest computed) in a separate process.
 
-    | events | ballots | votes counted | count time | peak memory (RSS) of the counting process | agrees with the votes cast |
+    | events | ballots | votes counted | count time | peak memory (RSS) of the counting process | every proposal's count and the digest agree with the votes generated |
     |---:|---:|---:|---:|---:|---|
     | {(long)voters * EventsPerVoter:N0} | {counted.Ballots:N0} | {counted.Votes:N0} | **{counted.Seconds:0.0} s** (target < 10 s) | {counted.PeakRssMegabytes:N0} MB | {(agrees ? "yes" : "NO")} |
 
@@ -170,9 +185,14 @@ return agrees ? 0 : 1;
 int Option(string name, int fallback) =>
     args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
 
+// The ballot hash as docs/protocol.md defines it, written out here rather than taken from the server.
+static string BallotHash(string voterId, IEnumerable<string> proposals) =>
+    Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+        "ballot:v1\n" + voterId + string.Concat(proposals.Order(StringComparer.Ordinal).Select(p => "\n" + p)))));
+
 static string VoterId(int v) => string.Create(CultureInfo.InvariantCulture, $"v-{v:D7}");
 
 static long PeakRssMegabytes() =>
     long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
 
-internal sealed record Counted(double Seconds, long PeakRssMegabytes, int Ballots, long Votes, string Digest, long TopVotes);
+internal sealed record Counted(double Seconds, long PeakRssMegabytes, int Ballots, long Votes, string Digest, Dictionary<string, long> ProposalVotes);
