@@ -57,7 +57,13 @@ public sealed class LeanReceiver : IAsyncDisposable
             builder.Query = "access_token=" + Uri.EscapeDataString(token);
         }
 
-        await receiver._socket.ConnectAsync(builder.Uri, invoker, ct);
+        using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            // A connect that hangs must fail rather than hold its slot of the ramp for ever.
+            connecting.CancelAfter(TimeSpan.FromSeconds(30));
+            await receiver._socket.ConnectAsync(builder.Uri, invoker, connecting.Token);
+        }
+
         await receiver.SendAsync(messagePack ? PackHandshake : JsonHandshake, ct);
         receiver._receiving = Task.Run(receiver.ReceiveLoopAsync, CancellationToken.None);
         await receiver.SendAsync(messagePack ? PackedHub.JoinRoom(roomId) : JsonJoinRoom(roomId), ct);

@@ -44,7 +44,12 @@ public sealed class LeanVoter : IAsyncDisposable
     {
         var voter = new LeanVoter(participantId, token, metrics);
         var builder = new UriBuilder(hub) { Scheme = "ws", Query = "access_token=" + Uri.EscapeDataString(token) };
-        await voter._socket.ConnectAsync(builder.Uri, invoker, ct);
+        using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            connecting.CancelAfter(TimeSpan.FromSeconds(30));
+            await voter._socket.ConnectAsync(builder.Uri, invoker, connecting.Token);
+        }
+
         voter._receiving = Task.Run(voter.ReceiveLoopAsync, CancellationToken.None);
         await voter._socket.SendAsync(Handshake, WebSocketMessageType.Text, endOfMessage: true, ct);
         await voter._handshake.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
