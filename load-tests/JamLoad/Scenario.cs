@@ -223,6 +223,13 @@ public static class Scenario
             await Task.Delay(5, ct);
         }
 
+        // A late wake-up of the pacing loop (a GC pause, a busy machine) must not shorten the step: send what is due.
+        for (var total = (long)(rate * length.TotalSeconds); sent < total; sent++)
+        {
+            var writer = writers[(int)(sent % writers.Count)];
+            pending.Add(PostOneAsync(writer, rooms[zipf.Next(random)], PostBody.Make(step, random), step, metrics, ct));
+        }
+
         var elapsed = clock.Elapsed;
         await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(60), ct);
         return (sent, elapsed);

@@ -32,7 +32,7 @@ builder.Services
     .AddSingleton<JoinRoom>().AddSingleton<ParticipantRateLimits>().AddSingleton<HubErrorFilter>()
     .AddSingleton<PostWriter>().AddHostedService(s => s.GetRequiredService<PostWriter>())
     .AddSingleton<RoomFanout>().AddHostedService(s => s.GetRequiredService<RoomFanout>())
-    .AddSingleton<ProposeIdea>().AddSingleton<MergeProposals>().AddSingleton<CountedBallots>()
+    .AddSingleton<ProposeIdea>().AddSingleton<MergeProposals>().AddSingleton<ProposalCatalog>().AddSingleton<CountedBallots>()
     .AddSingleton<LiveTally>().AddHostedService(s => s.GetRequiredService<LiveTally>())
     .AddSingleton<BallotWriter>().AddHostedService(s => s.GetRequiredService<BallotWriter>())
     .AddSingleton<ShortlistPublisher>().AddHostedService(s => s.GetRequiredService<ShortlistPublisher>())

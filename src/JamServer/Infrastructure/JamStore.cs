@@ -56,7 +56,6 @@ public static class JamStore
 
         options.Projections.Add<ProposalViewProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<ProposalView>().Index(p => p.RoomId);
-        options.Projections.Add<BallotViewProjection>(ProjectionLifecycle.Inline);
 
         // Stable names: the tally, its audit command and the phase guard read these events by name in PostgreSQL.
         options.Events.MapEventType<VoteCast>(Tally.VoteCastType);

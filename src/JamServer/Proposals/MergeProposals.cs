@@ -10,7 +10,7 @@ namespace JamServer.Proposals;
 public sealed record MergeAck([property: Key("proposalId")] string ProposalId, [property: Key("mergedInto")] string MergedInto);
 
 /// <summary>A moderator folds a duplicate proposal into another; its supporters count for the target, once each.</summary>
-public sealed class MergeProposals(IDocumentStore store, JamState jam, LiveTally tally, TimeProvider clock)
+public sealed class MergeProposals(IDocumentStore store, JamState jam, LiveTally tally, ProposalCatalog catalog, TimeProvider clock)
 {
     public const int MaxReasonLength = 500;
 
@@ -75,6 +75,7 @@ public sealed class MergeProposals(IDocumentStore store, JamState jam, LiveTally
                 throw new JamException(ErrorCodes.PhaseClosed, "The jam is closed; its proposals are final.");
             }
 
+            catalog.Invalidate();
             tally.EnqueueMerge(merged.ProposalId, merged.TargetId);
             return new MergeAck(merged.ProposalId, merged.TargetId);
         }

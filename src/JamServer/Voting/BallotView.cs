@@ -1,39 +1,32 @@
-using Marten.Events.Aggregation;
-
 namespace JamServer.Voting;
 
-/// <summary>One participant's ballot: the proposals voted for, as cast (merges are resolved when counting).</summary>
+/// <summary>
+/// One participant's ballot: the proposals voted for, as cast (merges are resolved when counting). The ballot writer
+/// stores it with the ballot's events, in the same transaction, as the state its next decision starts from.
+/// </summary>
 public sealed class BallotView
 {
     public string Id { get; set; } = "";
     public string VoterId { get; set; } = "";
     public string Kind { get; set; } = "";
     public List<string> Proposals { get; set; } = [];
-    public long Version { get; set; }
+
+    /// <summary>The version of the ballot's event stream this state includes.</summary>
+    public long StreamVersion { get; set; }
 
     public static string StreamIdOf(string voterId) => "ballot:" + voterId;
 
     public static BallotView Empty(string voterId) => new() { Id = StreamIdOf(voterId), VoterId = voterId };
-}
 
-public sealed class BallotViewProjection : SingleStreamProjection<BallotView, string>
-{
-    public static BallotView Create(VoteCast e)
+    public void Apply(VoteCast e)
     {
-        var ballot = BallotView.Empty(e.VoterId);
-        Apply(e, ballot);
-        return ballot;
-    }
-
-    public static void Apply(VoteCast e, BallotView ballot)
-    {
-        if (ballot.Kind.Length == 0)
+        if (Kind.Length == 0)
         {
-            ballot.Kind = e.VoterKind;
+            Kind = e.VoterKind;
         }
 
-        ballot.Proposals.Add(e.ProposalId);
+        Proposals.Add(e.ProposalId);
     }
 
-    public static void Apply(VoteRetracted e, BallotView ballot) => ballot.Proposals.Remove(e.ProposalId);
+    public void Apply(VoteRetracted e) => Proposals.Remove(e.ProposalId);
 }

@@ -9,14 +9,17 @@ namespace JamServer.Voting;
 /// <summary>
 /// The one writer of votes on this node (see <see cref="BatchWriter{TCommand, TAck, TFact}"/>). Each participant's
 /// ballot is an event stream appended at the version its decision read, so two votes racing from several
-/// connections or nodes can never both pass the budget: the second commit conflicts and is decided again. The same
-/// transaction checks that the jam is still in Voting (<see cref="PhaseGuard"/>), so no acknowledged vote misses
-/// the tally.
+/// connections or nodes can never both pass the budget: the second commit conflicts and is decided again. The
+/// ballot's state is stored with its events in the same transaction, and each partition keeps the ballots it wrote
+/// in memory (a voter's votes all go to one partition); any failure, a conflict included, forgets them, so the next
+/// decision reads the store. The store refuses votes outside Voting (<see cref="PhaseGuard"/>), so no acknowledged
+/// vote misses the tally.
 /// </summary>
 public sealed class BallotWriter(
     IDocumentStore store,
     JamState jam,
     LiveTally tally,
+    ProposalCatalog catalog,
     ResiliencePipelineProvider<string> pipelines,
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<JamOptions> options,
@@ -24,6 +27,12 @@ public sealed class BallotWriter(
     : BatchWriter<CastVote.Command, VoteAck, LiveTally.BallotState>(
         pipelines, options.Value.VoteBatchMax, options.Value.WriterPartitions, log)
 {
+    /// <summary>Ballots a partition keeps before it starts again from the store.</summary>
+    private const int MaxKept = 100_000;
+
+    private readonly Dictionary<string, BallotView>[] _kept =
+        Enumerable.Range(0, options.Value.WriterPartitions).Select(_ => new Dictionary<string, BallotView>(StringComparer.Ordinal)).ToArray();
+
     protected override string Noun => "vote";
 
     protected override string PartitionKey(CastVote.Command command) => command.VoterId;
@@ -32,6 +41,8 @@ public sealed class BallotWriter(
     protected override bool RetriesTransientErrors => false;
 
     protected override void OnUncertain() => tally.RequestRebuild();
+
+    protected override void Forget(int partition) => _kept[partition].Clear();
 
     protected override JamException? RefusalOf(Exception ex) =>
         PhaseGuard.IsRefusal(ex)
@@ -47,26 +58,20 @@ public sealed class BallotWriter(
 
     protected override async Task<Outcome[]> CommitAsync(int partition, IReadOnlyList<CastVote.Command> batch, CancellationToken ct)
     {
-        var commands = batch;
         var view = jam.Current.Phase is JamPhase.Voting ? jam.Current : await jam.RefreshAsync(ct);
         var now = clock.GetUtcNow();
         await using var session = store.LightweightSession();
 
-        var streamIds = commands.Select(c => BallotView.StreamIdOf(c.VoterId)).Distinct().ToArray();
-        var ballots = view.Phase is JamPhase.Voting
-            ? (await session.LoadManyAsync<BallotView>(ct, streamIds)).ToDictionary(b => b.Id, StringComparer.Ordinal)
-            : new Dictionary<string, BallotView>(StringComparer.Ordinal);
-        var readVersions = ballots.ToDictionary(b => b.Key, b => b.Value.Version, StringComparer.Ordinal);
-        var proposals = await ProposalLoader.LoadWithMergeTargetsAsync(
-            session, commands.Select(c => c.ProposalId).Concat(ballots.Values.SelectMany(b => b.Proposals)), ct);
+        var ballots = view.Phase is JamPhase.Voting ? await BallotsAsync(session, partition, batch, ct) : [];
+        var readVersions = ballots.ToDictionary(b => b.Key, b => b.Value.StreamVersion, StringComparer.Ordinal);
+        var proposals = await catalog.CurrentAsync(ct);
 
-        var outcomes = new Outcome[commands.Count];
+        var outcomes = new Outcome[batch.Count];
         var appends = new Dictionary<string, List<object>>(StringComparer.Ordinal);
-        for (var i = 0; i < commands.Count; i++)
+        for (var i = 0; i < batch.Count; i++)
         {
-            var command = commands[i];
-            var streamId = BallotView.StreamIdOf(command.VoterId);
-            var ballot = ballots.TryGetValue(streamId, out var found) ? found : ballots[streamId] = BallotView.Empty(command.VoterId);
+            var command = batch[i];
+            var ballot = ballots.GetValueOrDefault(BallotView.StreamIdOf(command.VoterId)) ?? BallotView.Empty(command.VoterId);
             try
             {
                 var decision = CastVote.Decide(ballot, command, proposals.GetValueOrDefault, view.VoteBudget, view.Phase, now);
@@ -75,18 +80,18 @@ public sealed class BallotWriter(
                     switch (e)
                     {
                         case VoteCast cast:
-                            BallotViewProjection.Apply(cast, ballot);
+                            ballot.Apply(cast);
                             break;
                         case VoteRetracted retracted:
-                            BallotViewProjection.Apply(retracted, ballot);
+                            ballot.Apply(retracted);
                             break;
                     }
                 }
 
-                var appended = appends.TryGetValue(streamId, out var list) ? list : appends[streamId] = [];
+                var appended = appends.TryGetValue(ballot.Id, out var list) ? list : appends[ballot.Id] = [];
                 appended.AddRange(decision.Events);
-                var state = new LiveTally.BallotState(
-                    command.VoterId, ballot.Kind, readVersions.GetValueOrDefault(streamId) + appended.Count, ballot.Proposals.ToList());
+                ballot.StreamVersion = readVersions.GetValueOrDefault(ballot.Id) + appended.Count;
+                var state = new LiveTally.BallotState(command.VoterId, ballot.Kind, ballot.StreamVersion, ballot.Proposals.ToList());
                 outcomes[i] = new Outcome(new VoteAck(decision.Remaining), state, null);
             }
             catch (JamException refused)
@@ -111,9 +116,38 @@ public sealed class BallotWriter(
             {
                 session.Events.Append(streamId, readVersion + events.Count, events.ToArray());
             }
+
+            session.Store(ballots[streamId]);
         }
 
         await session.SaveChangesAsync(ct);
         return outcomes;
+    }
+
+    /// <summary>
+    /// The batch's ballots, from this partition's memory or else from the store, kept from now on. The objects are
+    /// decided on in place: should the commit fail, <see cref="Forget"/> drops them all.
+    /// </summary>
+    private async Task<Dictionary<string, BallotView>> BallotsAsync(
+        IQuerySession session, int partition, IReadOnlyList<CastVote.Command> batch, CancellationToken ct)
+    {
+        var kept = _kept[partition];
+        if (kept.Count > MaxKept)
+        {
+            kept.Clear();
+        }
+
+        var streamIds = batch.Select(c => BallotView.StreamIdOf(c.VoterId)).Distinct().ToArray();
+        var missing = streamIds.Where(id => !kept.ContainsKey(id)).ToArray();
+        if (missing.Length > 0)
+        {
+            var stored = (await session.LoadManyAsync<BallotView>(ct, missing)).ToDictionary(b => b.Id, StringComparer.Ordinal);
+            foreach (var id in missing)
+            {
+                kept[id] = stored.GetValueOrDefault(id) ?? BallotView.Empty(id[BallotView.StreamIdOf("").Length..]);
+            }
+        }
+
+        return streamIds.ToDictionary(id => id, id => kept[id], StringComparer.Ordinal);
     }
 }

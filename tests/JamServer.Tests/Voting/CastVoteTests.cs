@@ -25,10 +25,10 @@ public sealed class CastVoteTests
             switch (e)
             {
                 case VoteCast cast:
-                    BallotViewProjection.Apply(cast, ballot);
+                    ballot.Apply(cast);
                     break;
                 case VoteRetracted retracted:
-                    BallotViewProjection.Apply(retracted, ballot);
+                    ballot.Apply(retracted);
                     break;
             }
         }
