@@ -37,6 +37,8 @@ public sealed record VoteRushResult(
         var md = new StringBuilder();
         md.AppendLine(c, $"### {Name}: a vote rush");
         md.AppendLine();
+        md.AppendLine(c, $"Measured {StartedAt:yyyy-MM-dd HH:mm} UTC.");
+        md.AppendLine();
         md.AppendLine(c, $"{VotersConnected:N0} of {Voters:N0} voters connected (lean JSON clients), budget {Budget}, {Proposals} proposals chosen by Zipf popularity. At once every voter sent {VotesSent / Math.Max(1, Voters)} votes for distinct proposals ({VotesSent - (long)Voters * Budget:N0} over the budget in all), pipelined on its connection.");
         md.AppendLine();
         md.AppendLine("| votes sent | accepted | rush time | accepted/s (whole rush) | peak accepted in one second | ack p50 / p95 / p99 / max ms |");

@@ -14,11 +14,24 @@ public static class PhaseGuard
 {
     public const string RefusedState = "JAM01";
 
+    /// <summary>Marks the guard's definition in the database; change it whenever the SQL below changes.</summary>
+    private const string Version = "jam-phase-guard v1";
+
     public static async Task EnsureAsync(IDocumentStore store, CancellationToken ct)
     {
         var schema = store.Options.Events.DatabaseSchemaName;
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
+        await using (var check = new NpgsqlCommand(
+            $"SELECT obj_description(to_regprocedure('{schema}.jam_phase_guard()'), 'pg_proc')", connection))
+        {
+            // Replacing the trigger locks the event table for a moment: a node that restarts leaves a current one be.
+            if (await check.ExecuteScalarAsync(ct) is Version)
+            {
+                return;
+            }
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using var command = new NpgsqlCommand(
             $$"""
@@ -46,6 +59,7 @@ public static class PhaseGuard
             CREATE OR REPLACE TRIGGER jam_phase_guard BEFORE INSERT ON {{schema}}.mt_events
               FOR EACH ROW WHEN (NEW.type IN ('vote_cast', 'vote_retracted', 'proposal_made', 'proposal_merged', 'proposal_absorbed'))
               EXECUTE FUNCTION {{schema}}.jam_phase_guard();
+            COMMENT ON FUNCTION {{schema}}.jam_phase_guard() IS '{{Version}}';
             """,
             connection,
             transaction);

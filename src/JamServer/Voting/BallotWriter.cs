@@ -44,10 +44,19 @@ public sealed class BallotWriter(
 
     protected override void Forget(int partition) => _kept[partition].Clear();
 
-    protected override JamException? RefusalOf(Exception ex) =>
-        PhaseGuard.IsRefusal(ex)
-            ? new JamException(ErrorCodes.PhaseClosed, "Voting has ended.")
-            : null;
+    // Set when the store refused a batch for the phase: this node's copy of the phase is behind.
+    private volatile bool _phaseStale;
+
+    protected override JamException? RefusalOf(Exception ex)
+    {
+        if (!PhaseGuard.IsRefusal(ex))
+        {
+            return null;
+        }
+
+        _phaseStale = true;
+        return new JamException(ErrorCodes.PhaseClosed, "Voting has ended.");
+    }
 
     protected override Task AfterCommitAsync(int partition, IReadOnlyList<Outcome> outcomes)
     {
@@ -58,13 +67,14 @@ public sealed class BallotWriter(
 
     protected override async Task<Outcome[]> CommitAsync(int partition, IReadOnlyList<CastVote.Command> batch, CancellationToken ct)
     {
-        var view = jam.Current.Phase is JamPhase.Voting ? jam.Current : await jam.RefreshAsync(ct);
+        var view = jam.Current.Phase is JamPhase.Voting && !_phaseStale ? jam.Current : await jam.RefreshAsync(ct);
+        _phaseStale = false;
         var now = clock.GetUtcNow();
         await using var session = store.LightweightSession();
 
         var ballots = view.Phase is JamPhase.Voting ? await BallotsAsync(session, partition, batch, ct) : [];
         var readVersions = ballots.ToDictionary(b => b.Key, b => b.Value.StreamVersion, StringComparer.Ordinal);
-        var proposals = await catalog.CurrentAsync(ct);
+        var proposals = await catalog.CurrentAsync(batch.Select(c => c.ProposalId), ct);
 
         var outcomes = new Outcome[batch.Count];
         var appends = new Dictionary<string, List<object>>(StringComparer.Ordinal);
@@ -125,11 +135,13 @@ public sealed class BallotWriter(
     }
 
     /// <summary>
-    /// The batch's ballots, from this partition's memory or else from the store, kept from now on. The objects are
-    /// decided on in place: should the commit fail, <see cref="Forget"/> drops them all.
+    /// The batch's ballots, from this partition's memory or else from the store, kept from now on. Each is checked
+    /// against its stream's version in one read: a ballot another node changed meanwhile (or a stored state that
+    /// lags its stream) is rebuilt from its events, so even a refusal is decided on the ballot as stored. The objects
+    /// are decided on in place: should the commit fail, <see cref="Forget"/> drops them all.
     /// </summary>
     private async Task<Dictionary<string, BallotView>> BallotsAsync(
-        IQuerySession session, int partition, IReadOnlyList<CastVote.Command> batch, CancellationToken ct)
+        IDocumentSession session, int partition, IReadOnlyList<CastVote.Command> batch, CancellationToken ct)
     {
         var kept = _kept[partition];
         if (kept.Count > MaxKept)
@@ -148,6 +160,52 @@ public sealed class BallotWriter(
             }
         }
 
+        foreach (var (id, version) in await StreamVersionsAsync(streamIds, ct))
+        {
+            if (kept[id].StreamVersion != version)
+            {
+                kept[id] = await FromEventsAsync(session, kept[id].VoterId, id, ct);
+            }
+        }
+
         return streamIds.ToDictionary(id => id, id => kept[id], StringComparer.Ordinal);
+    }
+
+    private async Task<List<(string Id, long Version)>> StreamVersionsAsync(string[] streamIds, CancellationToken ct)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT id, version FROM {store.Options.Events.DatabaseSchemaName}.mt_streams WHERE id = ANY(@ids)";
+        command.Parameters.AddWithValue("ids", streamIds);
+        var versions = new List<(string, long)>(streamIds.Length);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            versions.Add((reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        return versions;
+    }
+
+    private static async Task<BallotView> FromEventsAsync(IDocumentSession session, string voterId, string streamId, CancellationToken ct)
+    {
+        var ballot = BallotView.Empty(voterId);
+        foreach (var e in await session.Events.FetchStreamAsync(streamId, token: ct))
+        {
+            switch (e.Data)
+            {
+                case VoteCast cast:
+                    ballot.Apply(cast);
+                    break;
+                case VoteRetracted retracted:
+                    ballot.Apply(retracted);
+                    break;
+            }
+
+            ballot.StreamVersion = e.Version;
+        }
+
+        return ballot;
     }
 }

@@ -16,11 +16,12 @@ namespace JamServer.Voting;
 /// ranking equals a count of the ballots, and a replay of the events (<see cref="RebuildAsync"/>) can run at any time.
 /// </summary>
 public sealed partial class LiveTally(
-    IConnectionMultiplexer redis, JamIdentity identity, IDocumentStore store, JamState jam, ILogger<LiveTally> log)
+    IConnectionMultiplexer redis, JamIdentity identity, IDocumentStore store, JamState jam, TimeProvider clock, ILogger<LiveTally> log)
     : BackgroundService
 {
     private const int QueueCapacity = 100_000;
     private static readonly TimeSpan MaxRetryPause = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(10);
 
     /// <summary>A ballot as stored after a commit: the proposals its votes were cast for, before merges.</summary>
     public sealed record BallotState(string VoterId, string Kind, long Version, IReadOnlyList<string> Proposals);
@@ -34,7 +35,7 @@ public sealed partial class LiveTally(
     private sealed record Merge(string SourceId, string TargetId) : Update;
 
     private readonly Channel<Update> _queue = Channel.CreateBounded<Update>(
-        new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+        new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     private volatile bool _rebuildNeeded;
 
@@ -123,7 +124,8 @@ public sealed partial class LiveTally(
 
     private RedisKey Ranking => Prefix + "ranking";
 
-    /// <summary>Never waits; with the queue full the update is dropped and the ranking rebuilt from the events.</summary>
+    /// <summary>Never waits; with the queue full the update is dropped and the ranking rebuilt from the events (in Wait
+    /// mode TryWrite refuses rather than drops, so the loss is seen).</summary>
     public void Enqueue(IReadOnlyList<BallotState> states)
     {
         if (states.Count > 0 && !_queue.Writer.TryWrite(new Ballots(states)))
@@ -228,24 +230,52 @@ public sealed partial class LiveTally(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var pause = TimeSpan.FromMilliseconds(250);
-        _rebuildNeeded = await NeedsRebuildAtStartAsync(stoppingToken);
+        _rebuildNeeded = await VotesMayBeStoredAsync(stoppingToken);
+        var lastCheck = clock.GetTimestamp();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (clock.GetElapsedTime(lastCheck) >= CheckEvery)
+                {
+                    // Redis restarted empty while this node ran: nothing else would notice.
+                    lastCheck = clock.GetTimestamp();
+                    _rebuildNeeded |= await VotesMayBeStoredAsync(stoppingToken)
+                        && !await redis.GetDatabase().KeyExistsAsync(Prefix + "version");
+                }
+
                 if (_rebuildNeeded)
                 {
                     _rebuildNeeded = false;
-                    await RebuildAsync(stoppingToken);
+                    try
+                    {
+                        await RebuildAsync(stoppingToken);
+                    }
+                    catch
+                    {
+                        _rebuildNeeded = true;
+                        throw;
+                    }
                 }
 
-                if (!await _queue.Reader.WaitToReadAsync(stoppingToken))
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                idle.CancelAfter(TimeSpan.FromSeconds(1));
+                try
                 {
-                    return;
+                    if (!await _queue.Reader.WaitToReadAsync(idle.Token))
+                    {
+                        return;
+                    }
+                }
+                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // Idle for a second: look at the rebuild flag and the periodic check again.
+                    continue;
                 }
 
-                // Peek, apply, then take: an update that failed is tried again, in its place.
-                while (_queue.Reader.TryPeek(out var update))
+                // Peek, apply, then take: an update that failed is tried again, in its place. A few at a time, so a
+                // requested rebuild is not starved by a steady stream.
+                for (var applied = 0; applied < 1000 && _queue.Reader.TryPeek(out var update); applied++)
                 {
                     await ApplyAsync(update);
                     _queue.Reader.TryRead(out _);
@@ -265,13 +295,15 @@ public sealed partial class LiveTally(
         }
     }
 
-    /// <summary>Redis lost the ranking (or never had it) while the store holds votes: replay them.</summary>
-    private async Task<bool> NeedsRebuildAtStartAsync(CancellationToken ct)
+    /// <summary>
+    /// In Voting or after, the store may hold votes Redis does not: at start a node replays them all (updates Redis
+    /// already has are skipped by their version), since its queue died with its last process.
+    /// </summary>
+    private async Task<bool> VotesMayBeStoredAsync(CancellationToken ct)
     {
         try
         {
-            var phase = (await jam.RefreshAsync(ct)).Phase;
-            return phase is JamPhase.Voting or JamPhase.Closed && !await redis.GetDatabase().KeyExistsAsync(Prefix + "version");
+            return (await jam.RefreshAsync(ct)).Phase is JamPhase.Voting or JamPhase.Closed;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -66,7 +66,7 @@ public sealed partial class ShortlistPublisher(
 
     private async Task PublishAsync(CancellationToken ct)
     {
-        // Held by this connection until it closes, so a node that dies while counting lets the next one in at once.
+        // Held by this connection and let go when done; a node that dies while counting lets go with its connection.
         await using var lockHolder = store.Storage.Database.CreateConnection();
         await lockHolder.OpenAsync(ct);
         await using (var take = lockHolder.CreateCommand())
@@ -78,28 +78,38 @@ public sealed partial class ShortlistPublisher(
             }
         }
 
-        if (await FindAsync(ct) is not null)
+        try
         {
-            return;
+            if (await FindAsync(ct) is null)
+            {
+                await CountAndPublishAsync(ct);
+            }
         }
-
+        finally
         {
-            var started = clock.GetTimestamp();
-            var result = await TallyReader.CountAsync(store, ct);
-            await using var session = store.LightweightSession();
-            var entries = await ShortlistBuilder.BuildAsync(session, result.Ranking, jam.Current.ShortlistSize, ct);
-            var shortlist = new ShortlistPublished(identity.JamId, result.Digest, result.Ballots, result.Votes, entries, clock.GetUtcNow());
-            session.Events.StartStream(ShortlistPublished.StreamIdOf(identity.JamId), shortlist);
-            try
-            {
-                await session.SaveChangesAsync(ct);
-                _published = shortlist;
-                LogPublished(log, result.Ballots, result.Votes, result.Digest, clock.GetElapsedTime(started).TotalSeconds);
-            }
-            catch (Exception ex) when (Resilience.IsConflict(ex))
-            {
-                // Published by another node a moment ago; FindAsync reads it.
-            }
+            await using var release = lockHolder.CreateCommand();
+            release.CommandText = $"SELECT pg_advisory_unlock(hashtext('{store.Options.Events.DatabaseSchemaName}.count'))";
+            await release.ExecuteScalarAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task CountAndPublishAsync(CancellationToken ct)
+    {
+        var started = clock.GetTimestamp();
+        var result = await TallyReader.CountAsync(store, ct);
+        await using var session = store.LightweightSession();
+        var entries = await ShortlistBuilder.BuildAsync(session, result.Ranking, jam.Current.ShortlistSize, ct);
+        var shortlist = new ShortlistPublished(identity.JamId, result.Digest, result.Ballots, result.Votes, entries, clock.GetUtcNow());
+        session.Events.StartStream(ShortlistPublished.StreamIdOf(identity.JamId), shortlist);
+        try
+        {
+            await session.SaveChangesAsync(ct);
+            _published = shortlist;
+            LogPublished(log, result.Ballots, result.Votes, result.Digest, clock.GetElapsedTime(started).TotalSeconds);
+        }
+        catch (Exception ex) when (Resilience.IsConflict(ex))
+        {
+            // Published by another node a moment ago; FindAsync reads it.
         }
     }
 

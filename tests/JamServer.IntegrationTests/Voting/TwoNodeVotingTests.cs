@@ -56,6 +56,19 @@ public sealed class TwoNodeVotingTests
             await connection.DisposeAsync();
         }
 
+        // A ballot changed on the other node is decided as stored, not as this node last wrote it.
+        var quinn = await httpA.SignInAsync();
+        await using (var onA = await JamClient.ConnectAsync(nodeA.BaseAddress, quinn))
+        await using (var onB = await JamClient.ConnectAsync(nodeB.BaseAddress, quinn))
+        {
+            Assert.Equal(2, (await onA.VoteAsync(proposals[0])).Remaining);
+            Assert.Equal(3, (await onB.UnvoteAsync(proposals[0])).Remaining);
+            Assert.Equal(2, (await onA.VoteAsync(proposals[0])).Remaining);
+        }
+
+        // Quinn's ballot holds one vote, cast twice and taken back once.
+        const int QuinnVotes = 1, QuinnCasts = 2;
+
         // Voters keep voting on node B while an organizer closes the jam on node A, whose change B learns late.
         var acknowledged = 3;
         using var stop = new CancellationTokenSource();
@@ -102,8 +115,8 @@ public sealed class TwoNodeVotingTests
         }, "the shortlist is published", TimeSpan.FromSeconds(60));
 
         // Every acknowledged vote is counted, and the store holds no vote beyond them (none slipped in after the close).
-        Assert.Equal(acknowledged, final!.Votes);
-        Assert.Equal(acknowledged, await VotesStoredAsync(jamId));
+        Assert.Equal(acknowledged + QuinnVotes, final!.Votes);
+        Assert.Equal(acknowledged + QuinnCasts, await VotesStoredAsync(jamId));
         Assert.Single(await EventLog.ReadAsync(jamId, ShortlistPublished.StreamIdOf(jamId), "shortlist_published"));
         await Within.EventuallyAsync(async () =>
         {
