@@ -40,7 +40,8 @@ builder.Services
     .AddHostedService<JamSetup>().AddHostedService<PhaseClock>().AddHostedService<PresenceBroadcaster>();
 
 var app = builder.Build();
-app.UseSerilogRequestLogging();
+// A hub connection is one request that lasts hours: its request-log state would be held per connection.
+app.UseWhen(http => !http.Request.Path.StartsWithSegments("/hubs"), branch => branch.UseSerilogRequestLogging());
 app.UseExceptionHandler();
 app.UseCodedStatusPages();
 app.UseAuthentication();

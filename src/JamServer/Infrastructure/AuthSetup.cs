@@ -15,7 +15,7 @@ public static class AuthSetup
             .Validate(auth => auth.HasUsableKey, "Auth:SigningKey must be at least 32 characters.")
             .ValidateOnStart();
         builder.Services.AddSingleton<TokenIssuer>();
-        builder.Services.AddSingleton<Microsoft.AspNetCore.SignalR.IUserIdProvider, SubjectUserIdProvider>();
+        builder.Services.AddSingleton<Microsoft.AspNetCore.SignalR.IUserIdProvider, NoSignalRUsers>();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>>((jwt, auth) =>

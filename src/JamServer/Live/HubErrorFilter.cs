@@ -18,7 +18,7 @@ public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> log) : IHubFi
         try
         {
             var result = await next(invocationContext);
-            LogInvoked(log, method, invocationContext.Context.UserIdentifier, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            LogInvoked(log, method, invocationContext.Context.User?.FindFirst(Identity.JamClaims.Subject)?.Value, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return result;
         }
         catch (JamException refused)

@@ -1,3 +1,4 @@
+using JamServer.Identity;
 using System.Collections.Concurrent;
 using JamServer.Infrastructure;
 using MessagePack;
@@ -56,7 +57,7 @@ public sealed partial class RoomPresence(IConnectionMultiplexer redis, JamIdenti
             }
         }
 
-        await ChangeAsync(roomId, context.UserIdentifier!, +1);
+        await ChangeAsync(roomId, context.User!.ParticipantId(), +1);
         return true;
     }
 
@@ -71,7 +72,7 @@ public sealed partial class RoomPresence(IConnectionMultiplexer redis, JamIdenti
             }
         }
 
-        await ChangeAsync(roomId, context.UserIdentifier!, -1);
+        await ChangeAsync(roomId, context.User!.ParticipantId(), -1);
         return true;
     }
 
