@@ -39,6 +39,8 @@ public sealed record LoadResult(
         var c = CultureInfo.InvariantCulture;
         md.AppendLine(c, $"### {Name} ({Target}, {Protocol})");
         md.AppendLine();
+        md.AppendLine(c, $"Measured {StartedAt:yyyy-MM-dd HH:mm} UTC.");
+        md.AppendLine();
         md.AppendLine(c, $"Receivers {ReceiversJoined:N0} of {ReceiversWanted:N0} joined ({ConnectErrors} connect errors, {ReceiversLeftEarly} dropped) in rooms of {string.Join("/", RoomSizes)}.");
         if (ServerKbPerConnection is { } kb)
         {
