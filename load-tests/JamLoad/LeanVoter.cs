@@ -85,54 +85,13 @@ public sealed class LeanVoter : IAsyncDisposable
         await _allAnswered.Task.WaitAsync(TimeSpan.FromSeconds(120), ct);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (_socket.State == WebSocketState.Open)
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-        {
-        }
-
-        _socket.Abort();
-        if (_receiving is not null)
-        {
-#pragma warning disable VSTHRD003 // The receive loop is this object's own, started in ConnectAsync.
-            await _receiving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-#pragma warning restore VSTHRD003
-        }
-
-        _socket.Dispose();
-    }
+    public ValueTask DisposeAsync() => LeanSocket.CloseAsync(_socket, _receiving);
 
     private async Task ReceiveLoopAsync()
     {
-        var buffer = new ArrayBufferWriter<byte>(4096);
         try
         {
-            while (_socket.State == WebSocketState.Open)
-            {
-                var result = await _socket.ReceiveAsync(buffer.GetMemory(4096), CancellationToken.None);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    break;
-                }
-
-                buffer.Advance(result.Count);
-                if (result.EndOfMessage)
-                {
-                    Dispatch(buffer.WrittenSpan);
-                    buffer.ResetWrittenCount();
-                }
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
-        {
+            await LeanSocket.ReceiveAsync(_socket, Dispatch);
         }
         finally
         {

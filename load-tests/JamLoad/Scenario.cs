@@ -319,7 +319,7 @@ public static class Scenario
     }
 
     /// <summary>Connections from one loopback source address (one address holds about 28,000 to a server port).</summary>
-    private static HttpMessageInvoker BoundInvoker(IPAddress source) => new(new SocketsHttpHandler
+    internal static HttpMessageInvoker BoundInvoker(IPAddress source) => new(new SocketsHttpHandler
     {
         ConnectCallback = async (context, ct) =>
         {

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -76,7 +74,7 @@ public static class VoteRush
 
         await log.WriteLineAsync($"[{options.Name}] connecting {options.Receivers} voters");
         var metrics = new VoteMetrics();
-        var invokers = options.SourceAddresses.Select(BoundInvoker).ToArray();
+        var invokers = options.SourceAddresses.Select(Scenario.BoundInvoker).ToArray();
         var voters = await ConnectVotersAsync(options, http, invokers, metrics, ct);
 
         var zipf = new Zipf(proposals.Count, options.ZipfExponent);
@@ -207,25 +205,6 @@ public static class VoteRush
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<SignIn>(ct))!;
     }
-
-    private static HttpMessageInvoker BoundInvoker(IPAddress source) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (context, ct) =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                socket.Bind(new IPEndPoint(source, 0));
-                await socket.ConnectAsync(context.DnsEndPoint, ct);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
-    });
 
     private sealed record SignIn(string Token, string ParticipantId);
 

@@ -29,4 +29,18 @@ public sealed class BallotView
     }
 
     public void Apply(VoteRetracted e) => Proposals.Remove(e.ProposalId);
+
+    /// <summary>Applies a ballot event; anything else is not a ballot's and is ignored.</summary>
+    public void Apply(object e)
+    {
+        switch (e)
+        {
+            case VoteCast cast:
+                Apply(cast);
+                break;
+            case VoteRetracted retracted:
+                Apply(retracted);
+                break;
+        }
+    }
 }

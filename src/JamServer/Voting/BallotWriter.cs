@@ -87,15 +87,7 @@ public sealed class BallotWriter(
                 var decision = CastVote.Decide(ballot, command, proposals.GetValueOrDefault, view.VoteBudget, view.Phase, now);
                 foreach (var e in decision.Events)
                 {
-                    switch (e)
-                    {
-                        case VoteCast cast:
-                            ballot.Apply(cast);
-                            break;
-                        case VoteRetracted retracted:
-                            ballot.Apply(retracted);
-                            break;
-                    }
+                    ballot.Apply(e);
                 }
 
                 var appended = appends.TryGetValue(ballot.Id, out var list) ? list : appends[ballot.Id] = [];
@@ -193,16 +185,7 @@ public sealed class BallotWriter(
         var ballot = BallotView.Empty(voterId);
         foreach (var e in await session.Events.FetchStreamAsync(streamId, token: ct))
         {
-            switch (e.Data)
-            {
-                case VoteCast cast:
-                    ballot.Apply(cast);
-                    break;
-                case VoteRetracted retracted:
-                    ballot.Apply(retracted);
-                    break;
-            }
-
+            ballot.Apply(e.Data);
             ballot.StreamVersion = e.Version;
         }
 

@@ -22,15 +22,7 @@ public sealed class CastVoteTests
             ballot, new CastVote.Command(ballot.VoterId, "partner", proposalId, retract), _proposals.GetValueOrDefault, budget, phase, Now);
         foreach (var e in decision.Events)
         {
-            switch (e)
-            {
-                case VoteCast cast:
-                    ballot.Apply(cast);
-                    break;
-                case VoteRetracted retracted:
-                    ballot.Apply(retracted);
-                    break;
-            }
+            ballot.Apply(e);
         }
 
         return decision;
