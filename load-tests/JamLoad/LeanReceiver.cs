@@ -12,8 +12,8 @@ namespace JamLoad;
 /// </summary>
 public sealed class LeanReceiver : IAsyncDisposable
 {
-    private const byte RecordSeparator = 0x1e;
-    private static readonly byte[] JsonHandshake = Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e");
+    private const byte RecordSeparator = LeanSocket.RecordSeparator;
+    private static readonly byte[] JsonHandshake = LeanSocket.JsonHandshake;
     private static readonly byte[] PackHandshake = Encoding.UTF8.GetBytes("{\"protocol\":\"messagepack\",\"version\":1}\u001e");
     private static readonly byte[] JsonPing = Encoding.UTF8.GetBytes("{\"type\":6}\u001e");
     private static readonly byte[] PackPing = [0x02, 0x91, 0x06];
@@ -57,13 +57,7 @@ public sealed class LeanReceiver : IAsyncDisposable
             builder.Query = "access_token=" + Uri.EscapeDataString(token);
         }
 
-        using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(ct))
-        {
-            // A connect that hangs must fail rather than hold its slot of the ramp for ever.
-            connecting.CancelAfter(TimeSpan.FromSeconds(30));
-            await receiver._socket.ConnectAsync(builder.Uri, invoker, connecting.Token);
-        }
-
+        await LeanSocket.ConnectAsync(receiver._socket, builder.Uri, invoker, ct);
         await receiver.SendAsync(messagePack ? PackHandshake : JsonHandshake, ct);
         receiver._receiving = Task.Run(receiver.ReceiveLoopAsync, CancellationToken.None);
         await receiver.SendAsync(messagePack ? PackedHub.JoinRoom(roomId) : JsonJoinRoom(roomId), ct);

@@ -6,7 +6,20 @@ namespace JamLoad;
 /// <summary>What the lean clients (receivers, voters) share: reading whole WebSocket messages, and closing.</summary>
 internal static class LeanSocket
 {
+    /// <summary>Ends every message of SignalR's JSON protocol, the handshake included.</summary>
+    public const byte RecordSeparator = 0x1e;
+
+    public static readonly byte[] JsonHandshake = System.Text.Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e");
+
     public delegate void MessageHandler(ReadOnlySpan<byte> message);
+
+    /// <summary>Connects, failing after 30 s rather than holding a slot of the connect ramp for ever.</summary>
+    public static async Task ConnectAsync(ClientWebSocket socket, Uri uri, HttpMessageInvoker invoker, CancellationToken ct)
+    {
+        using var connecting = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        connecting.CancelAfter(TimeSpan.FromSeconds(30));
+        await socket.ConnectAsync(uri, invoker, connecting.Token);
+    }
 
     /// <summary>Hands each whole message to <paramref name="handle"/> until the socket closes or fails.</summary>
     public static async Task ReceiveAsync(ClientWebSocket socket, MessageHandler handle)

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 
 namespace JamLoad;
@@ -13,8 +12,7 @@ namespace JamLoad;
 /// </summary>
 public sealed class LeanVoter : IAsyncDisposable
 {
-    private const byte RecordSeparator = 0x1e;
-    private static readonly byte[] Handshake = Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e");
+    private const byte RecordSeparator = LeanSocket.RecordSeparator;
 
     private readonly ClientWebSocket _socket = new();
     private readonly ConcurrentDictionary<string, (string ProposalId, long SentAt)> _pending = new(StringComparer.Ordinal);
@@ -44,14 +42,9 @@ public sealed class LeanVoter : IAsyncDisposable
     {
         var voter = new LeanVoter(participantId, token, metrics);
         var builder = new UriBuilder(hub) { Scheme = "ws", Query = "access_token=" + Uri.EscapeDataString(token) };
-        using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(ct))
-        {
-            connecting.CancelAfter(TimeSpan.FromSeconds(30));
-            await voter._socket.ConnectAsync(builder.Uri, invoker, connecting.Token);
-        }
-
+        await LeanSocket.ConnectAsync(voter._socket, builder.Uri, invoker, ct);
         voter._receiving = Task.Run(voter.ReceiveLoopAsync, CancellationToken.None);
-        await voter._socket.SendAsync(Handshake, WebSocketMessageType.Text, endOfMessage: true, ct);
+        await voter._socket.SendAsync(LeanSocket.JsonHandshake, WebSocketMessageType.Text, endOfMessage: true, ct);
         await voter._handshake.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
         return voter;
     }
