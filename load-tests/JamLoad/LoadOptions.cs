@@ -30,6 +30,11 @@ public sealed record LoadOptions
     public int ExtraVotes { get; init; } = 2;
     public string? OutputDirectory { get; init; }
 
+    /// <summary>A scale-out run: this process is peer <see cref="PeerIndex"/> of <see cref="PeerCount"/>, meeting the others in <see cref="ExchangeDirectory"/>.</summary>
+    public int PeerIndex { get; init; }
+    public int PeerCount { get; init; } = 1;
+    public string? ExchangeDirectory { get; init; }
+
     /// <summary>No run may outlast this, whatever its steps say.</summary>
     public TimeSpan HardLimit { get; init; } = TimeSpan.FromMinutes(20);
 
@@ -60,11 +65,31 @@ public sealed record LoadOptions
                 "--proposals" => options with { Proposals = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--extra-votes" => options with { ExtraVotes = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--out" => options with { OutputDirectory = Next() },
+                "--peer" => ParsePeer(options, Next()),
+                "--exchange" => options with { ExchangeDirectory = Next() },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
 
+        if (options.PeerCount > 1 && options.ExchangeDirectory is null)
+        {
+            throw new ArgumentException("--peer needs --exchange DIR, a directory all peers share");
+        }
+
         var loopbackOnly = options.Server.IsLoopback && options.SourceAddresses.All(IPAddress.IsLoopback);
         return loopbackOnly ? options : throw new ArgumentException("Load runs target loopback addresses only.");
+    }
+
+    /// <summary>"--peer I/N": this process is peer I (from 0) of N.</summary>
+    private static LoadOptions ParsePeer(LoadOptions options, string value)
+    {
+        var parts = value.Split('/');
+        if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out var index)
+            || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var count) || count < 1 || index < 0 || index >= count)
+        {
+            throw new ArgumentException($"--peer wants I/N with 0 <= I < N, not {value}");
+        }
+
+        return options with { PeerIndex = index, PeerCount = count };
     }
 }

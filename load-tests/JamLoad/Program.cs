@@ -5,6 +5,11 @@ if (args.Length > 0 && args[0] == "report")
 {
     // report RESULT.json...: markdown for several runs; a run named X-jam* is compared with X-bare of the same bench.
     var results = args.Skip(1).Select(f => JsonSerializer.Deserialize<LoadResult>(File.ReadAllText(f))!).ToList();
+    foreach (var cluster in ClusterReport.Runs(results))
+    {
+        Console.WriteLine(ClusterReport.ToMarkdown(cluster));
+    }
+
     foreach (var jam in results.Where(r => r.Target == "jam"))
     {
         var scenario = jam.Name.Split('-')[0];
@@ -18,7 +23,7 @@ if (args.Length > 0 && args[0] == "report")
         }
     }
 
-    Console.WriteLine(string.Join(Environment.NewLine, results.Select(r => r.ToMarkdown())));
+    Console.WriteLine(string.Join(Environment.NewLine, results.Where(r => !ClusterReport.Runs([r]).Any()).Select(r => r.ToMarkdown())));
     return 0;
 }
 

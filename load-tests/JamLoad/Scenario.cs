@@ -43,25 +43,38 @@ public static class Scenario
         var rssHeld = ServerRssKb(options.ServerPid);
 
         var writers = await ConnectWritersAsync(options, http, ct);
+        var peers = options.ExchangeDirectory is { } exchange ? new PeerExchange(exchange, options.PeerIndex, options.PeerCount) : null;
+        if (peers is not null && !await peers.MeetAsync("ready", TimeSpan.FromMinutes(15), ct))
+        {
+            metrics.Error("PEER_TIMEOUT");
+        }
+
+        // In a scale-out run the rates are the cluster's: each peer posts its share.
+        var share = 1.0 / (peers?.Count ?? 1);
         var steps = new List<(double Rate, long Sent, TimeSpan Elapsed)>();
-        var random = new Random(42);
+        var random = new Random(42 + options.PeerIndex);
         if (options.Warmup > TimeSpan.Zero)
         {
             await log.WriteLineAsync($"[{options.Name}] warm-up: {options.PostRates[0]} posts/s for {options.Warmup.TotalSeconds} s, not timed");
-            await PostAtRateAsync(writers, rooms, zipf, options.PostRates[0], Metrics.WarmupStep, options.Warmup, metrics, random, ct);
+            await PostAtRateAsync(writers, rooms, zipf, options.PostRates[0] * share, Metrics.WarmupStep, options.Warmup, metrics, random, ct);
         }
 
         for (var step = 0; step < options.PostRates.Count; step++)
         {
             var rate = options.PostRates[step];
             await log.WriteLineAsync($"[{options.Name}] step {step}: {rate} posts/s for {options.StepLength.TotalSeconds} s");
-            var (sent, elapsed) = await PostAtRateAsync(writers, rooms, zipf, rate, step, options.StepLength, metrics, random, ct);
+            var (sent, elapsed) = await PostAtRateAsync(writers, rooms, zipf, rate * share, step, options.StepLength, metrics, random, ct);
             steps.Add((rate, sent, elapsed));
+        }
+
+        if (peers is not null && !await peers.ShareAckedAsync(metrics, TimeSpan.FromMinutes(3), ct))
+        {
+            metrics.Error("PEER_TIMEOUT");
         }
 
         await Task.Delay(options.Drain, ct);
         var (expected, lost, leftEarly) = CountLoss(receivers, metrics);
-        var catchUp = options.Target == "jam" ? await MeasureCatchUpAsync(writers[0], metrics, ct) : null;
+        var catchUp = options.Target == "jam" && options.PeerIndex == 0 ? await MeasureCatchUpAsync(writers[0], metrics, ct) : null;
         await keepAlive.CancelAsync();
         await pinging;
 
