@@ -28,6 +28,9 @@ JamHubProtocol.DecorateAll(builder.Services);
 builder.Services
     .AddSingleton(TimeProvider.System)
     .AddSingleton(new JamIdentity(jam.JamId, jam.NodeId))
+
+    // First of the hosted services, which start in order: the others read the jam it creates and loads.
+    .AddHostedService<JamSetup>()
     .AddSingleton<JamState>().AddSingleton<ChangePhase>().AddSingleton<RoomCatalog>().AddSingleton<RoomPresence>()
     .AddSingleton<JoinRoom>().AddSingleton<ParticipantRateLimits>().AddSingleton<HubErrorFilter>()
     .AddSingleton<PostWriter>().AddHostedService(s => s.GetRequiredService<PostWriter>())
@@ -37,7 +40,7 @@ builder.Services
     .AddSingleton<BallotWriter>().AddHostedService(s => s.GetRequiredService<BallotWriter>())
     .AddSingleton<ShortlistPublisher>().AddHostedService(s => s.GetRequiredService<ShortlistPublisher>())
     .AddSingleton<TallyBroadcaster>().AddHostedService(s => s.GetRequiredService<TallyBroadcaster>())
-    .AddHostedService<JamSetup>().AddHostedService<PhaseClock>().AddHostedService<PresenceBroadcaster>();
+    .AddHostedService<PhaseClock>().AddHostedService<PresenceBroadcaster>();
 
 var app = builder.Build();
 // A hub connection is one request that lasts hours: its request-log state would be held per connection.
@@ -45,6 +48,7 @@ app.UseWhen(http => !http.Request.Path.StartsWithSegments("/hubs"), branch => br
 app.UseExceptionHandler();
 app.UseCodedStatusPages();
 app.UseAuthentication();
+app.UseHubTokenForgetting();
 app.UseAuthorization();
 
 app.MapJamHealth();

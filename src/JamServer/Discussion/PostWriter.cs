@@ -1,4 +1,5 @@
 using JamServer.Infrastructure;
+using JamServer.Jams;
 using JamServer.Rooms;
 using Marten;
 using Polly.Registry;
@@ -30,6 +31,20 @@ public sealed class PostWriter(
 
     protected override void Forget(int partition) => _lastSeq[partition].Clear();
 
+    /// <summary>Set when the store refused a batch for the phase: this node's copy of the jam is behind.</summary>
+    private volatile bool _phaseStale;
+
+    protected override JamException? RefusalOf(Exception ex)
+    {
+        if (!PhaseGuard.IsRefusal(ex))
+        {
+            return null;
+        }
+
+        _phaseStale = true;
+        return new JamException(ErrorCodes.PhaseClosed, "The jam is closed; no more posts are taken.");
+    }
+
     protected override Task AfterCommitAsync(int partition, IReadOnlyList<Outcome> outcomes)
     {
         var lastSeq = _lastSeq[partition];
@@ -58,7 +73,8 @@ public sealed class PostWriter(
 
         var rooms = await LoadRoomsAsync(session, commands, _lastSeq[partition], ct);
         var nextSeq = rooms.Values.ToDictionary(r => r.Id, r => r.LastSeq, StringComparer.Ordinal);
-        var phase = jam.Current.Phase;
+        var phase = _phaseStale ? (await jam.RefreshAsync(ct)).Phase : jam.Current.Phase;
+        _phaseStale = false;
         var now = clock.GetUtcNow();
 
         var outcomes = new Outcome[commands.Count];

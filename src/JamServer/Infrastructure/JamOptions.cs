@@ -27,8 +27,11 @@ public sealed class JamOptions
     /// <summary>Identifies this node's presence records so a restarted node can clear its stale ones.</summary>
     public string NodeId { get; set; } = Environment.MachineName;
 
-    /// <summary>SignalR's Redis backplane; off only to measure what it costs (one node, no cross-node delivery).</summary>
-    public bool RedisBackplane { get; set; } = true;
+    /// <summary>
+    /// SignalR's Redis backplane under the hub. Nothing needs it (messages between nodes go over the room fan-out's
+    /// Redis channel), and it costs a Redis channel per connection, so it is off; on only to measure that cost.
+    /// </summary>
+    public bool SignalRBackplane { get; set; }
 
     /// <summary>How long the room fan-out gathers posts into one frame per room; 0 pushes each tick's backlog at once.</summary>
     public int FanoutTickMs { get; set; } = 25;

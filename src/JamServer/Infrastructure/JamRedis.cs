@@ -8,8 +8,8 @@ namespace JamServer.Infrastructure;
 public static class JamRedis
 {
     /// <summary>
-    /// Redis for presence, and SignalR's backplane on its own connection (the backplane owns and disposes it).
-    /// Both reconnect by themselves.
+    /// Redis for presence, the live ranking and the messages between nodes. SignalR's own backplane, when asked for
+    /// (only to measure it), is on its own connection, which it owns and disposes. Both reconnect by themselves.
     /// </summary>
     public static WebApplicationBuilder AddJamRedis(this WebApplicationBuilder builder)
     {
@@ -22,7 +22,7 @@ public static class JamRedis
         var multiplexer = new Lazy<ConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(configuration));
         builder.Services.AddSingleton<IConnectionMultiplexer>(_ => multiplexer.Value);
         var signalR = builder.Services.AddSignalR().AddMessagePackProtocol();
-        if (jam.RedisBackplane)
+        if (jam.SignalRBackplane)
         {
             signalR.AddStackExchangeRedis(connectionString, redis =>
             {
@@ -34,7 +34,7 @@ public static class JamRedis
         // The room fan-out writes to connections directly, so it needs to know them: track what the manager sees.
         builder.Services.AddSingleton<LocalConnections>();
         builder.Services.AddSingleton<HubLifetimeManager<JamHub>>(services => new TrackingLifetimeManager(
-            jam.RedisBackplane
+            jam.SignalRBackplane
                 ? ActivatorUtilities.CreateInstance<RedisHubLifetimeManager<JamHub>>(services)
                 : ActivatorUtilities.CreateInstance<DefaultHubLifetimeManager<JamHub>>(services),
             services.GetRequiredService<LocalConnections>()));

@@ -2,7 +2,6 @@ using JamServer.Identity;
 using JamServer.Infrastructure;
 using JamServer.Live;
 using Marten;
-using Microsoft.AspNetCore.SignalR;
 
 namespace JamServer.Jams;
 
@@ -11,7 +10,7 @@ public sealed partial class ChangePhase(
     IDocumentStore store,
     JamState jam,
     JamIdentity identity,
-    IHubContext<JamHub, IJamClient> hub,
+    RoomFanout fanout,
     TimeProvider clock,
     Voting.ShortlistPublisher shortlist,
     ILogger<ChangePhase> log)
@@ -57,7 +56,7 @@ public sealed partial class ChangePhase(
 
             try
             {
-                await hub.Clients.All.PhaseChanged(JamDto.From(changed, clock.GetUtcNow()));
+                await fanout.PushPhaseAsync(JamDto.From(changed, clock.GetUtcNow()));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -5,7 +5,7 @@ namespace JamServer.Jams;
 
 /// <summary>
 /// The phase rules the store itself keeps, for every writer on every node: a trigger on the event table lets votes in
-/// only during Voting, new proposals only during Discussion, and merges only before Closed. Each such event takes a
+/// only during Voting, new proposals only during Discussion, and posts and merges only during Discussion and Voting. Each such event takes a
 /// shared advisory lock of the jam; every phase change takes it exclusively. PostgreSQL queues lock requests fairly,
 /// so a phase change waits for the writes in flight, the writes after it wait for it, and then see the new phase:
 /// every acknowledged vote is in the tally, and none lands after the close.
@@ -15,7 +15,7 @@ public static class PhaseGuard
     public const string RefusedState = "JAM01";
 
     /// <summary>Marks the guard's definition in the database; change it whenever the SQL below changes.</summary>
-    private const string Version = "jam-phase-guard v1";
+    private const string Version = "jam-phase-guard v2";
 
     public static async Task EnsureAsync(IDocumentStore store, CancellationToken ct)
     {
@@ -45,7 +45,7 @@ public static class PhaseGuard
               SELECT data ->> 'Phase' INTO phase FROM {{schema}}.mt_doc_jamview LIMIT 1;
               IF (NEW.type IN ('vote_cast', 'vote_retracted') AND phase IS DISTINCT FROM 'Voting')
                  OR (NEW.type = 'proposal_made' AND phase IS DISTINCT FROM 'Discussion')
-                 OR (NEW.type IN ('proposal_merged', 'proposal_absorbed') AND phase NOT IN ('Discussion', 'Voting')) THEN
+                 OR (NEW.type IN ('post_written', 'proposal_merged', 'proposal_absorbed') AND phase NOT IN ('Discussion', 'Voting')) THEN
                 RAISE EXCEPTION '% is not taken while the jam is in %', NEW.type, phase USING ERRCODE = '{{RefusedState}}';
               END IF;
               RETURN NEW;
@@ -57,7 +57,7 @@ public static class PhaseGuard
             END
             $p$;
             CREATE OR REPLACE TRIGGER jam_phase_guard BEFORE INSERT ON {{schema}}.mt_events
-              FOR EACH ROW WHEN (NEW.type IN ('vote_cast', 'vote_retracted', 'proposal_made', 'proposal_merged', 'proposal_absorbed'))
+              FOR EACH ROW WHEN (NEW.type IN ('vote_cast', 'vote_retracted', 'proposal_made', 'post_written', 'proposal_merged', 'proposal_absorbed'))
               EXECUTE FUNCTION {{schema}}.jam_phase_guard();
             COMMENT ON FUNCTION {{schema}}.jam_phase_guard() IS '{{Version}}';
             """,

@@ -25,14 +25,12 @@ public sealed class JamHub(
     TallyBroadcaster tallies)
     : Hub<IJamClient>
 {
-    public static string RoomGroup(string roomId) => "room:" + roomId;
-
     private ClaimsPrincipal User => Context.User!;
 
     public Task<JoinRoomResult> JoinRoom(string roomId, long afterSeq) =>
-        joinRoom.HandleAsync(Context, Groups, roomId, afterSeq);
+        joinRoom.HandleAsync(Context, roomId, afterSeq);
 
-    public Task LeaveRoom(string roomId) => joinRoom.LeaveAsync(Context, Groups, roomId);
+    public Task LeaveRoom(string roomId) => joinRoom.LeaveAsync(Context, roomId);
 
     public async Task<PostAck> Post(PostRequest request)
     {
@@ -79,5 +77,5 @@ public sealed class JamHub(
         return ballots.WriteAsync(command, Context.ConnectionAborted);
     }
 
-    public override Task OnDisconnectedAsync(Exception? exception) => presence.LeaveAllAsync(Context);
+    public override Task OnDisconnectedAsync(Exception? exception) => presence.LeaveAllAsync(Context.ConnectionId, User.ParticipantId());
 }

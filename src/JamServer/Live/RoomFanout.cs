@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Threading.Channels;
 using JamServer.Discussion;
 using JamServer.Infrastructure;
+using JamServer.Jams;
+using JamServer.Rooms;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.Options;
@@ -15,7 +17,8 @@ namespace JamServer.Live;
 /// acknowledgement. Posts are gathered for one tick (<see cref="JamOptions.FanoutTickMs"/>) and each room's posts
 /// of the tick are serialized once per protocol and written to each member as one frame of ordinary PostAdded
 /// messages. Delivery to this node's members stays on this node; other nodes get the tick's posts in one Redis
-/// publish and deliver them to their own members.
+/// publish and deliver them to their own members. Presence counts and phase changes travel the same way, so no
+/// message between nodes needs SignalR's backplane (and its Redis channel per connection).
 /// </summary>
 public sealed partial class RoomFanout : BackgroundService
 {
@@ -34,21 +37,23 @@ public sealed partial class RoomFanout : BackgroundService
     private readonly IConnectionMultiplexer _redis;
     private readonly JamIdentity _identity;
     private readonly JamOptions _options;
+    private readonly JamState _jam;
     private readonly ILogger<RoomFanout> _log;
 
     public RoomFanout(
         LocalConnections connections, IConnectionMultiplexer redis, JamIdentity identity, IOptions<JamOptions> options,
-        ILogger<RoomFanout> log)
+        JamState jam, ILogger<RoomFanout> log)
     {
         _connections = connections;
         _redis = redis;
         _identity = identity;
         _options = options.Value;
+        _jam = jam;
         _log = log;
         connections.Closed += LeaveAll;
     }
 
-    private RedisChannel PostsChannel => RedisChannel.Literal($"jam:{_identity.JamId}:posts");
+    private RedisChannel NodesChannel => RedisChannel.Literal($"jam:{_identity.JamId}:nodes");
 
     /// <summary>From now on the connection gets every post of the room pushed to it.</summary>
     public void Join(string connectionId, string roomId)
@@ -84,7 +89,8 @@ public sealed partial class RoomFanout : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var subscribing = _options.RedisBackplane ? SubscribeToOtherNodesAsync(stoppingToken) : Task.CompletedTask;
+        var subscribing = SubscribeToOtherNodesAsync(stoppingToken);
+        var phases = PushPhaseChangesAsync(stoppingToken);
         var tick = TimeSpan.FromMilliseconds(_options.FanoutTickMs);
         var batch = new List<Outgoing>();
         try
@@ -119,6 +125,7 @@ public sealed partial class RoomFanout : BackgroundService
         }
 
         await subscribing;
+        await phases;
     }
 
     private void Deliver(List<Outgoing> batch)
@@ -146,6 +153,35 @@ public sealed partial class RoomFanout : BackgroundService
         foreach (var connection in _connections.All)
         {
             Write(connection, serialized);
+        }
+    }
+
+    /// <summary>Rooms' online counts to their members on every node.</summary>
+    public void PushPresence(IReadOnlyList<PresenceDto> counts)
+    {
+        PushPresenceHere(counts);
+        _redis.GetSubscriber().Publish(NodesChannel, Serialize(new NodeMessage(_identity.NodeId, Presence: [.. counts])), CommandFlags.FireAndForget);
+    }
+
+    /// <summary>A committed phase change to every connection on every node; other nodes also reload the jam.</summary>
+    public async Task PushPhaseAsync(JamDto jam)
+    {
+        PushToEveryone(nameof(IJamClient.PhaseChanged), jam);
+        await _redis.GetSubscriber().PublishAsync(NodesChannel, Serialize(new NodeMessage(_identity.NodeId, Phase: jam)));
+    }
+
+    private void PushPresenceHere(IEnumerable<PresenceDto> counts)
+    {
+        foreach (var count in counts)
+        {
+            if (_rooms.TryGetValue(count.RoomId, out var members) && !members.IsEmpty)
+            {
+                var serialized = new SerializedHubMessage(new InvocationMessage(nameof(IJamClient.PresenceChanged), [count]));
+                foreach (var member in members.Values)
+                {
+                    Write(member, serialized);
+                }
+            }
         }
     }
 
@@ -187,20 +223,14 @@ public sealed partial class RoomFanout : BackgroundService
 
     private void PublishToOtherNodes(List<Outgoing> batch)
     {
-        if (!_options.RedisBackplane)
-        {
-            return;
-        }
-
         var ours = batch.Where(o => o.FromHere).Select(o => o.Post).ToArray();
-        if (ours.Length == 0)
+        if (ours.Length > 0)
         {
-            return;
+            _redis.GetSubscriber().Publish(NodesChannel, Serialize(new NodeMessage(_identity.NodeId, Posts: ours)), CommandFlags.FireAndForget);
         }
-
-        var payload = JsonSerializer.SerializeToUtf8Bytes(new NodePosts(_identity.NodeId, ours));
-        _redis.GetSubscriber().Publish(PostsChannel, payload, CommandFlags.FireAndForget);
     }
+
+    private static byte[] Serialize(NodeMessage message) => JsonSerializer.SerializeToUtf8Bytes(message);
 
     /// <summary>Until it succeeds: without it this node would never hear other nodes' posts.</summary>
     private async Task SubscribeToOtherNodesAsync(CancellationToken stoppingToken)
@@ -210,14 +240,14 @@ public sealed partial class RoomFanout : BackgroundService
             try
             {
                 // The queue form keeps other nodes' messages in the order they were published.
-                var channel = await _redis.GetSubscriber().SubscribeAsync(PostsChannel);
+                var channel = await _redis.GetSubscriber().SubscribeAsync(NodesChannel);
                 channel.OnMessage(message => Receive((byte[])message.Message!));
                 return;
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
                 LogSubscribeFailed(_log, ex);
-                await _redis.GetSubscriber().UnsubscribeAsync(PostsChannel).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await _redis.GetSubscriber().UnsubscribeAsync(NodesChannel).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 await Task.Delay(delay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
@@ -225,19 +255,60 @@ public sealed partial class RoomFanout : BackgroundService
 
     private void Receive(byte[] payload)
     {
-        var posts = JsonSerializer.Deserialize<NodePosts>(payload);
-        if (posts is null || posts.Node == _identity.NodeId)
+        var message = JsonSerializer.Deserialize<NodeMessage>(payload);
+        if (message is null || message.Node == _identity.NodeId)
         {
             return;
         }
 
-        foreach (var post in posts.Posts)
+        foreach (var post in message.Posts ?? [])
         {
             if (!_queue.Writer.TryWrite(new Outgoing(post, FromHere: false)))
             {
                 LogDropped(_log, post.RoomId, post.Seq);
             }
         }
+
+        PushPresenceHere(message.Presence ?? []);
+        if (message.Phase is { } phase)
+        {
+            _phaseChanges.Writer.TryWrite(phase);
+        }
+    }
+
+    /// <summary>Other nodes' phase changes, one at a time, so two quick ones reach clients in their order.</summary>
+    private readonly Channel<JamDto> _phaseChanges = Channel.CreateUnbounded<JamDto>(new UnboundedChannelOptions { SingleReader = true });
+
+    private async Task PushPhaseChangesAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var phase in _phaseChanges.Reader.ReadAllAsync(stoppingToken))
+            {
+                await ReloadJamThenPushAsync(phase);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>
+    /// This node's decisions read its copy of the jam: reload it before telling clients, so that a client that
+    /// heard of a change is not then answered by the old phase.
+    /// </summary>
+    private async Task ReloadJamThenPushAsync(JamDto phase)
+    {
+        try
+        {
+            await _jam.RefreshAsync(CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogReloadFailed(_log, ex);
+        }
+
+        PushToEveryone(nameof(IJamClient.PhaseChanged), phase);
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
@@ -267,5 +338,9 @@ public sealed partial class RoomFanout : BackgroundService
 
     private sealed record Outgoing(PostDto Post, bool FromHere);
 
-    private sealed record NodePosts(string Node, PostDto[] Posts);
+    [LoggerMessage(LogLevel.Warning, "Could not reload the jam after another node changed its phase; the phase clock's poll will")]
+    private static partial void LogReloadFailed(ILogger logger, Exception ex);
+
+    /// <summary>What one node tells the others on the jam's channel: a tick's posts, presence counts or a phase change.</summary>
+    private sealed record NodeMessage(string Node, PostDto[]? Posts = null, PresenceDto[]? Presence = null, JamDto? Phase = null);
 }

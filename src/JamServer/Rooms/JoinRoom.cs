@@ -1,3 +1,4 @@
+using JamServer.Identity;
 using JamServer.Discussion;
 using JamServer.Infrastructure;
 using JamServer.Live;
@@ -24,7 +25,7 @@ public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, RoomFanou
     public const int MaxCatchUp = ReadPosts.MaxLimit;
     public const int MaxRoomsPerConnection = 20;
 
-    public async Task<JoinRoomResult> HandleAsync(HubCallerContext context, IGroupManager groups, string roomId, long afterSeq)
+    public async Task<JoinRoomResult> HandleAsync(HubCallerContext context, string roomId, long afterSeq)
     {
         if (string.IsNullOrWhiteSpace(roomId))
         {
@@ -37,12 +38,12 @@ public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, RoomFanou
         }
 
         var ct = context.ConnectionAborted;
-        if (await rooms.FindAsync(roomId, ct) is null)
-        {
-            throw JamException.NotFound($"There is no room '{roomId}'.");
-        }
+        var room = await rooms.FindAsync(roomId, ct) ?? throw JamException.NotFound($"There is no room '{roomId}'.");
 
-        var current = RoomPresence.RoomsOf(context);
+        // The catalog's copy of the id, held for the connection's life instead of the one parsed from this call.
+        roomId = room.Id;
+        var participantId = context.User!.ParticipantId();
+        var current = presence.RoomsOf(context.ConnectionId);
         if (!current.Contains(roomId) && current.Count >= MaxRoomsPerConnection)
         {
             throw JamException.InvalidInput($"A connection can be in at most {MaxRoomsPerConnection} rooms; leave one first.");
@@ -50,8 +51,7 @@ public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, RoomFanou
 
         // Into the room's fan-out before reading the store: every post committed after the read arrives live, so there is
         // no gap. One committed during the read may arrive both ways; clients drop a seq they already hold.
-        await groups.AddToGroupAsync(context.ConnectionId, JamHub.RoomGroup(roomId), ct);
-        var entered = await presence.EnterAsync(context, roomId);
+        var entered = await presence.EnterAsync(context.ConnectionId, participantId, roomId);
         fanout.Join(context.ConnectionId, roomId);
         try
         {
@@ -68,13 +68,12 @@ public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, RoomFanou
         {
             // A join that answers with an error joins nothing.
             fanout.Leave(context.ConnectionId, roomId);
-            await presence.ExitAsync(context, roomId);
-            await groups.RemoveFromGroupAsync(context.ConnectionId, JamHub.RoomGroup(roomId), CancellationToken.None);
+            await presence.ExitAsync(context.ConnectionId, participantId, roomId);
             throw;
         }
     }
 
-    public async Task LeaveAsync(HubCallerContext context, IGroupManager groups, string roomId)
+    public async Task LeaveAsync(HubCallerContext context, string roomId)
     {
         if (string.IsNullOrWhiteSpace(roomId))
         {
@@ -82,7 +81,6 @@ public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, RoomFanou
         }
 
         fanout.Leave(context.ConnectionId, roomId);
-        await groups.RemoveFromGroupAsync(context.ConnectionId, JamHub.RoomGroup(roomId), context.ConnectionAborted);
-        await presence.ExitAsync(context, roomId);
+        await presence.ExitAsync(context.ConnectionId, context.User!.ParticipantId(), roomId);
     }
 }

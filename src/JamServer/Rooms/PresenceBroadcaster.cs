@@ -1,5 +1,4 @@
 using JamServer.Live;
-using Microsoft.AspNetCore.SignalR;
 
 namespace JamServer.Rooms;
 
@@ -8,7 +7,7 @@ namespace JamServer.Rooms;
 /// pushed to every member would be 10,000² messages.
 /// </summary>
 public sealed partial class PresenceBroadcaster(
-    RoomPresence presence, IHubContext<JamHub, IJamClient> hub, TimeProvider clock, ILogger<PresenceBroadcaster> log)
+    RoomPresence presence, RoomFanout fanout, TimeProvider clock, ILogger<PresenceBroadcaster> log)
     : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
@@ -33,10 +32,8 @@ public sealed partial class PresenceBroadcaster(
 
             try
             {
-                foreach (var (roomId, online) in await presence.CountAsync(rooms))
-                {
-                    await hub.Clients.Group(JamHub.RoomGroup(roomId)).PresenceChanged(new PresenceDto(roomId, online));
-                }
+                var counts = await presence.CountAsync(rooms);
+                fanout.PushPresence(counts.Select(c => new PresenceDto(c.Key, c.Value)).ToList());
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -2,7 +2,6 @@ using JamServer.Identity;
 using System.Collections.Concurrent;
 using JamServer.Infrastructure;
 using MessagePack;
-using Microsoft.AspNetCore.SignalR;
 using StackExchange.Redis;
 
 namespace JamServer.Rooms;
@@ -18,8 +17,6 @@ public sealed record PresenceDto([property: Key("roomId")] string RoomId, [prope
 /// </summary>
 public sealed partial class RoomPresence(IConnectionMultiplexer redis, JamIdentity identity, ILogger<RoomPresence> log)
 {
-    private const string RoomsItem = "jam.rooms";
-
     // KEYS: room hash, node hash; ARGV: participant id, node field, delta
     private static readonly LuaScript Change = LuaScript.Prepare("""
         local n = redis.call('HINCRBY', @room, @participant, @delta)
@@ -35,66 +32,85 @@ public sealed partial class RoomPresence(IConnectionMultiplexer redis, JamIdenti
 
     private RedisKey NodeKey => $"jam:{identity.JamId}:node:{identity.NodeId}:presence";
 
-    /// <summary>A snapshot of the rooms the connection is in.</summary>
-    public static IReadOnlySet<string> RoomsOf(HubCallerContext context)
-    {
-        var rooms = Rooms(context);
-        lock (rooms)
-        {
-            return rooms.ToHashSet(StringComparer.Ordinal);
-        }
-    }
+    /// <summary>
+    /// The rooms each connection of this node is in, replaced whole on each change (a connection is in one room or a
+    /// few, so a small array is the leanest thing to hold for hours); an entry goes when its last room does.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, string[]> _roomsByConnection = new(StringComparer.Ordinal);
+
+    public IReadOnlyCollection<string> RoomsOf(string connectionId) =>
+        _roomsByConnection.TryGetValue(connectionId, out var rooms) ? rooms : [];
 
     /// <summary>Records that the connection is in the room; false when it already was.</summary>
-    public async Task<bool> EnterAsync(HubCallerContext context, string roomId)
+    public async Task<bool> EnterAsync(string connectionId, string participantId, string roomId)
     {
-        var rooms = Rooms(context);
-        lock (rooms)
+        if (!TryAdd(connectionId, roomId))
         {
-            if (!rooms.Add(roomId))
-            {
-                return false;
-            }
+            return false;
         }
 
-        await ChangeAsync(roomId, context.User!.ParticipantId(), +1);
+        await ChangeAsync(roomId, participantId, +1);
         return true;
     }
 
-    public async Task<bool> ExitAsync(HubCallerContext context, string roomId)
+    public async Task<bool> ExitAsync(string connectionId, string participantId, string roomId)
     {
-        var rooms = Rooms(context);
-        lock (rooms)
+        if (!TryRemove(connectionId, roomId))
         {
-            if (!rooms.Remove(roomId))
-            {
-                return false;
-            }
+            return false;
         }
 
-        await ChangeAsync(roomId, context.User!.ParticipantId(), -1);
+        await ChangeAsync(roomId, participantId, -1);
         return true;
     }
 
-    public async Task LeaveAllAsync(HubCallerContext context)
+    public async Task LeaveAllAsync(string connectionId, string participantId)
     {
-        foreach (var roomId in RoomsOf(context))
+        foreach (var roomId in RoomsOf(connectionId))
         {
-            await ExitAsync(context, roomId);
+            await ExitAsync(connectionId, participantId, roomId);
         }
     }
 
-    // A JoinRoom still running can meet the connection's OnDisconnectedAsync, hence the lock on the set.
-    private static HashSet<string> Rooms(HubCallerContext context)
+    // A JoinRoom still running can meet the connection's OnDisconnectedAsync: each change is a compare-and-swap.
+    private bool TryAdd(string connectionId, string roomId)
     {
-        lock (context.Items)
+        while (true)
         {
-            if (!context.Items.TryGetValue(RoomsItem, out var rooms))
+            if (!_roomsByConnection.TryGetValue(connectionId, out var rooms))
             {
-                context.Items[RoomsItem] = rooms = new HashSet<string>(StringComparer.Ordinal);
+                if (_roomsByConnection.TryAdd(connectionId, [roomId]))
+                {
+                    return true;
+                }
+            }
+            else if (rooms.Contains(roomId, StringComparer.Ordinal))
+            {
+                return false;
+            }
+            else if (_roomsByConnection.TryUpdate(connectionId, [.. rooms, roomId], rooms))
+            {
+                return true;
+            }
+        }
+    }
+
+    private bool TryRemove(string connectionId, string roomId)
+    {
+        while (true)
+        {
+            if (!_roomsByConnection.TryGetValue(connectionId, out var rooms) || !rooms.Contains(roomId, StringComparer.Ordinal))
+            {
+                return false;
             }
 
-            return (HashSet<string>)rooms!;
+            var removed = rooms.Length == 1
+                ? _roomsByConnection.TryRemove(KeyValuePair.Create(connectionId, rooms))
+                : _roomsByConnection.TryUpdate(connectionId, rooms.Where(r => r != roomId).ToArray(), rooms);
+            if (removed)
+            {
+                return true;
+            }
         }
     }
 

@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.SignalR;
 using JamServer.IntegrationTests.Support;
 using JamServer.Rooms;
 
@@ -9,7 +11,7 @@ namespace JamServer.IntegrationTests.Discussion;
 public sealed class TwoNodeTests
 {
     [Fact]
-    public async Task Posts_written_on_either_node_reach_the_room_on_both_and_presence_adds_up()
+    public async Task Posts_presence_and_phase_changes_made_on_either_node_reach_the_clients_of_both()
     {
         var jamId = "n" + JamClient.NewId()[..10];
         await using var nodeA = new ServerProcess(jamId, new Dictionary<string, string> { ["Jam__NodeId"] = jamId + "-a" });
@@ -42,5 +44,17 @@ public sealed class TwoNodeTests
             async () => (await httpB.GetFromJsonAsync<List<RoomDto>>("api/rooms"))!.Single(r => r.Id == "water").Online == 2,
             "both nodes' members count in the room");
         await reader.WaitForPresenceAsync(p => p is { RoomId: "water", Online: 2 });
+
+        // Node A sees no change of its own now: a third member on node B reaches the reader only from node B.
+        await using var third = await JamClient.ConnectAsync(nodeB.BaseAddress, await httpB.SignInAsync());
+        await third.JoinAsync("water");
+        await reader.WaitForPresenceAsync(p => p is { RoomId: "water", Online: 3 });
+
+        // A phase change made on node B reaches node A's clients, and node A decides by it at once.
+        using var organizerB = nodeB.As(await httpB.SignInAsync("organizer"));
+        Assert.Equal(HttpStatusCode.OK, (await organizerB.PostAsJsonAsync("api/jam/phase", new { phase = "Closed" }).Timely()).StatusCode);
+        await reader.WaitForPhaseAsync(j => j.Phase == "Closed");
+        var refused = await Assert.ThrowsAsync<HubException>(() => reader.PostAsync("water", "After the close, on node A"));
+        Assert.StartsWith("PHASE_CLOSED: ", refused.Message, StringComparison.Ordinal);
     }
 }
