@@ -44,6 +44,12 @@ if (args.Length > 0 && args[0] == "votes")
     return rush.Clean ? 0 : 1;
 }
 
+if (args.Length > 0 && args[0] == "replay")
+{
+    // replay --participants N --posts N --rooms N --votes N ...: a whole jam, compressed (load-tests/README.md).
+    return await Replay.MainAsync(args[1..], Console.Out);
+}
+
 LoadOptions options;
 try
 {
