@@ -16,7 +16,7 @@ public static class ClusterReport
         var c = CultureInfo.InvariantCulture;
         var peers = run.OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
         var md = new StringBuilder();
-        md.AppendLine(c, $"### {run.Key}: {peers.Count} server processes on the Redis backplane, one load process each");
+        md.AppendLine(c, $"### {run.Key}: {peers.Count} server processes sharing PostgreSQL and Redis, one load process each");
         md.AppendLine();
         md.AppendLine(c, $"Measured {peers[0].StartedAt:yyyy-MM-dd HH:mm} UTC. Every room has members on every node; each load process posts its share of the cluster's rate to its own node and counts, for its receivers, every post acknowledged by any node.");
         md.AppendLine();

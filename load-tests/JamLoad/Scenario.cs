@@ -39,12 +39,19 @@ public static class Scenario
         await log.WriteLineAsync($"[{options.Name}] {receivers.Count} joined, {connectErrors} failed to connect");
         using var keepAlive = new CancellationTokenSource();
         var pinging = PingLoopAsync(receivers, keepAlive.Token);
-        await Task.Delay(TimeSpan.FromSeconds(3), ct);
+
+        // In a scale-out run, memory is read once every peer holds its receivers: the machine is quiet again.
+        var peers = options.ExchangeDirectory is { } exchange ? new PeerExchange(exchange, options.PeerIndex, options.PeerCount) : null;
+        if (peers is not null && !await peers.MeetAsync("held", TimeSpan.FromMinutes(15), ct))
+        {
+            metrics.Error("PEER_TIMEOUT");
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(peers is null ? 3 : 10), ct);
         var rssHeld = ServerRssKb(options.ServerPid);
 
         var writers = await ConnectWritersAsync(options, http, ct);
-        var peers = options.ExchangeDirectory is { } exchange ? new PeerExchange(exchange, options.PeerIndex, options.PeerCount) : null;
-        if (peers is not null && !await peers.MeetAsync("ready", TimeSpan.FromMinutes(15), ct))
+        if (peers is not null && !await peers.MeetAsync("ready", TimeSpan.FromMinutes(2), ct))
         {
             metrics.Error("PEER_TIMEOUT");
         }

@@ -33,7 +33,7 @@ public sealed class JamOptions
     /// </summary>
     public bool SignalRBackplane { get; set; }
 
-    /// <summary>How long the room fan-out gathers posts into one frame per room; 0 pushes each tick's backlog at once.</summary>
+    /// <summary>The room fan-out sends at most once per tick, gathering each room's posts into one frame; 0 sends each backlog at once.</summary>
     public int FanoutTickMs { get; set; } = 25;
 
     /// <summary>The most posts one transaction of the post writer takes.</summary>

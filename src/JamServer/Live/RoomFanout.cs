@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using JamServer.Discussion;
@@ -14,9 +15,9 @@ namespace JamServer.Live;
 
 /// <summary>
 /// Pushes committed posts to the members of their room, apart from the writer so that a slow push never delays an
-/// acknowledgement. Posts are gathered for one tick (<see cref="JamOptions.FanoutTickMs"/>) and each room's posts
-/// of the tick are serialized once per protocol and written to each member as one frame of ordinary PostAdded
-/// messages. Delivery to this node's members stays on this node; other nodes get the tick's posts in one Redis
+/// acknowledgement. Posts that come faster than one per tick (<see cref="JamOptions.FanoutTickMs"/>) are gathered
+/// for the rest of the tick, and each room's posts of the tick are serialized once per protocol and written to each
+/// member as one frame of ordinary PostAdded messages; a post after a quiet tick goes at once. Delivery to this node's members stays on this node; other nodes get the tick's posts in one Redis
 /// publish and deliver them to their own members. Presence counts and phase changes travel the same way, so no
 /// message between nodes needs SignalR's backplane (and its Redis channel per connection).
 /// </summary>
@@ -93,13 +94,17 @@ public sealed partial class RoomFanout : BackgroundService
         var phases = PushPhaseChangesAsync(stoppingToken);
         var tick = TimeSpan.FromMilliseconds(_options.FanoutTickMs);
         var batch = new List<Outgoing>();
+        var lastSent = 0L;
         try
         {
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
-                if (tick > TimeSpan.Zero)
+                // A post after a quiet tick goes at once; while posts come faster, they gather until a tick has passed
+                // since the last send, so a busy room still gets one frame per tick.
+                var sinceLast = Stopwatch.GetElapsedTime(lastSent);
+                if (sinceLast < tick)
                 {
-                    await Task.Delay(tick, stoppingToken);
+                    await Task.Delay(tick - sinceLast, stoppingToken);
                 }
 
                 while (batch.Count < Capacity && _queue.Reader.TryRead(out var outgoing))
@@ -118,6 +123,7 @@ public sealed partial class RoomFanout : BackgroundService
                 }
 
                 batch.Clear();
+                lastSent = Stopwatch.GetTimestamp();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
