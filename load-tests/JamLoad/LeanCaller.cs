@@ -211,16 +211,8 @@ internal sealed class LeanCaller : IAsyncDisposable
 
     private void Dispatch(ReadOnlySpan<byte> records)
     {
-        while (records.Length > 0)
+        while (LeanSocket.TryTakeRecord(ref records, out var record))
         {
-            var end = records.IndexOf(RecordSeparator);
-            if (end < 0)
-            {
-                return;
-            }
-
-            var record = records[..end];
-            records = records[(end + 1)..];
             if (!_handshake.Task.IsCompleted)
             {
                 if (record.SequenceEqual("{}"u8))

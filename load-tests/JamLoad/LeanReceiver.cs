@@ -130,16 +130,8 @@ public sealed class LeanReceiver : IAsyncDisposable
             return;
         }
 
-        while (records.Length > 0)
+        while (LeanSocket.TryTakeRecord(ref records, out var record))
         {
-            var end = records.IndexOf(RecordSeparator);
-            if (end < 0)
-            {
-                return;
-            }
-
-            var record = records[..end];
-            records = records[(end + 1)..];
             if (record.Length > 2)
             {
                 Handle(HubRecord.Parse(record));

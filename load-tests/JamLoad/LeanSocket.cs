@@ -13,6 +13,21 @@ internal static class LeanSocket
 
     public delegate void MessageHandler(ReadOnlySpan<byte> message);
 
+    /// <summary>The next JSON record of a frame (up to its separator), or false when none is left whole.</summary>
+    public static bool TryTakeRecord(ref ReadOnlySpan<byte> records, out ReadOnlySpan<byte> record)
+    {
+        var end = records.IndexOf(RecordSeparator);
+        if (end < 0)
+        {
+            record = default;
+            return false;
+        }
+
+        record = records[..end];
+        records = records[(end + 1)..];
+        return true;
+    }
+
     /// <summary>Connects, failing after 30 s rather than holding a slot of the connect ramp for ever.</summary>
     public static async Task ConnectAsync(ClientWebSocket socket, Uri uri, HttpMessageInvoker invoker, CancellationToken ct)
     {

@@ -100,16 +100,8 @@ public sealed class LeanVoter : IAsyncDisposable
 
     private void Dispatch(ReadOnlySpan<byte> records)
     {
-        while (records.Length > 0)
+        while (LeanSocket.TryTakeRecord(ref records, out var record))
         {
-            var end = records.IndexOf(RecordSeparator);
-            if (end < 0)
-            {
-                return;
-            }
-
-            var record = records[..end];
-            records = records[(end + 1)..];
             if (record.SequenceEqual("{}"u8))
             {
                 _handshake.TrySetResult();

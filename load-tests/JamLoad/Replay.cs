@@ -148,7 +148,7 @@ internal sealed class ReplayRun : IDisposable
             BaseAddress = options.Server,
             Timeout = TimeSpan.FromSeconds(60),
         };
-        _invokers = options.SourceAddresses.Select(BoundInvoker).ToArray();
+        _invokers = options.SourceAddresses.Select(Scenario.BoundInvoker).ToArray();
         _hub = new Uri(options.Server, "hubs/jam");
         _postsPerSecond = new long[(int)options.HardLimit.TotalSeconds + 2];
         _votesPerSecond = new long[(int)options.HardLimit.TotalSeconds + 2];
@@ -965,26 +965,6 @@ internal sealed class ReplayRun : IDisposable
 
         return null;
     }
-
-    /// <summary>Connections from one loopback source address (one address holds about 28,000 to a server port).</summary>
-    private static HttpMessageInvoker BoundInvoker(IPAddress source) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (context, ct) =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                socket.Bind(new IPEndPoint(source, 0));
-                await socket.ConnectAsync(context.DnsEndPoint, ct);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
-    });
 
     private static void Count(ConcurrentDictionary<string, long> counts, string code, long n) =>
         counts.AddOrUpdate(code, n, (_, old) => old + n);

@@ -73,8 +73,12 @@ public sealed class PostWriter(
 
         var rooms = await LoadRoomsAsync(session, commands, _lastSeq[partition], ct);
         var nextSeq = rooms.Values.ToDictionary(r => r.Id, r => r.LastSeq, StringComparer.Ordinal);
-        var phase = _phaseStale ? (await jam.RefreshAsync(ct)).Phase : jam.Current.Phase;
-        _phaseStale = false;
+        var phase = jam.Current.Phase;
+        if (_phaseStale)
+        {
+            _phaseStale = false;
+            phase = (await jam.RefreshAsync(ct)).Phase;
+        }
         var now = clock.GetUtcNow();
 
         var outcomes = new Outcome[commands.Count];

@@ -114,6 +114,7 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
         Outcome[] outcomes;
         var pipeline = RetriesTransientErrors ? pipelines.GetPipeline(Resilience.StoreWrite) : ResiliencePipeline.Empty;
         var commands = batch.Select(p => p.Command).ToList();
+        var refusedOnce = false;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -124,6 +125,14 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
             catch (Exception ex) when (RefusalOf(ex) is { } refusal)
             {
                 Forget(partition);
+                if (!refusedOnce)
+                {
+                    // Decided on a stale phase: decide once more on the stored one, so that each command gets its own
+                    // answer (a resend of a stored command its first ack) rather than the refusal of the whole batch.
+                    refusedOnce = true;
+                    continue;
+                }
+
                 foreach (var pending in batch)
                 {
                     pending.Done.TrySetException(refusal);

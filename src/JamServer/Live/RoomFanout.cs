@@ -39,17 +39,19 @@ public sealed partial class RoomFanout : BackgroundService
     private readonly JamIdentity _identity;
     private readonly JamOptions _options;
     private readonly JamState _jam;
+    private readonly TimeProvider _clock;
     private readonly ILogger<RoomFanout> _log;
 
     public RoomFanout(
         LocalConnections connections, IConnectionMultiplexer redis, JamIdentity identity, IOptions<JamOptions> options,
-        JamState jam, ILogger<RoomFanout> log)
+        JamState jam, TimeProvider clock, ILogger<RoomFanout> log)
     {
         _connections = connections;
         _redis = redis;
         _identity = identity;
         _options = options.Value;
         _jam = jam;
+        _clock = clock;
         _log = log;
         connections.Closed += LeaveAll;
     }
@@ -307,14 +309,22 @@ public sealed partial class RoomFanout : BackgroundService
     {
         try
         {
-            await _jam.RefreshAsync(CancellationToken.None);
+            // As this node now holds it, with this node's clock.
+            phase = JamDto.From(await _jam.RefreshAsync(CancellationToken.None), _clock.GetUtcNow());
         }
         catch (Exception ex)
         {
             LogReloadFailed(_log, ex);
         }
 
-        PushToEveryone(nameof(IJamClient.PhaseChanged), phase);
+        try
+        {
+            PushToEveryone(nameof(IJamClient.PhaseChanged), phase);
+        }
+        catch (Exception ex)
+        {
+            LogPhasePushFailed(_log, ex);
+        }
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
@@ -343,6 +353,9 @@ public sealed partial class RoomFanout : BackgroundService
     private static partial void LogSubscribeFailed(ILogger logger, Exception ex);
 
     private sealed record Outgoing(PostDto Post, bool FromHere);
+
+    [LoggerMessage(LogLevel.Warning, "Another node's phase change could not be pushed to this node's clients")]
+    private static partial void LogPhasePushFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(LogLevel.Warning, "Could not reload the jam after another node changed its phase; the phase clock's poll will")]
     private static partial void LogReloadFailed(ILogger logger, Exception ex);

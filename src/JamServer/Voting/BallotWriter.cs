@@ -67,8 +67,12 @@ public sealed class BallotWriter(
 
     protected override async Task<Outcome[]> CommitAsync(int partition, IReadOnlyList<CastVote.Command> batch, CancellationToken ct)
     {
-        var view = jam.Current.Phase is JamPhase.Voting && !_phaseStale ? jam.Current : await jam.RefreshAsync(ct);
-        _phaseStale = false;
+        var view = jam.Current;
+        if (_phaseStale || view.Phase is not JamPhase.Voting)
+        {
+            _phaseStale = false;
+            view = await jam.RefreshAsync(ct);
+        }
         var now = clock.GetUtcNow();
         await using var session = store.LightweightSession();
 

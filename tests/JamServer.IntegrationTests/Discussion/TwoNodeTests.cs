@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.SignalR;
 using JamServer.IntegrationTests.Support;
+using JamServer.Jams;
 using JamServer.Rooms;
 
 namespace JamServer.IntegrationTests.Discussion;
@@ -50,11 +51,14 @@ public sealed class TwoNodeTests
         await third.JoinAsync("water");
         await reader.WaitForPresenceAsync(p => p is { RoomId: "water", Online: 3 });
 
-        // A phase change made on node B reaches node A's clients, and node A decides by it at once.
+        // Closed on node B: a post on node A right after is refused, the change reaches node A's clients, and the store
+        // itself refuses a post from any writer, so a node that has not heard of the close yet cannot take one.
         using var organizerB = nodeB.As(await httpB.SignInAsync("organizer"));
         Assert.Equal(HttpStatusCode.OK, (await organizerB.PostAsJsonAsync("api/jam/phase", new { phase = "Closed" }).Timely()).StatusCode);
-        await reader.WaitForPhaseAsync(j => j.Phase == "Closed");
         var refused = await Assert.ThrowsAsync<HubException>(() => reader.PostAsync("water", "After the close, on node A"));
         Assert.StartsWith("PHASE_CLOSED: ", refused.Message, StringComparison.Ordinal);
+        await reader.WaitForPhaseAsync(j => j.Phase == "Closed");
+        Assert.Equal(30, (await httpA.GetFromJsonAsync<List<RoomDto>>("api/rooms"))!.Single(r => r.Id == "water").Posts);
+        Assert.Equal(PhaseGuard.RefusedState, await EventLog.RefusalOfAsync(jamId, "post_written"));
     }
 }

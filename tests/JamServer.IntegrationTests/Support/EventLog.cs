@@ -25,6 +25,28 @@ public static class EventLog
         return events;
     }
 
+    /// <summary>
+    /// Tries to store an event of the given type as any writer would, bypassing every node's own checks; the phase
+    /// trigger runs before the row's other columns are checked, so a refusal is its answer.
+    /// </summary>
+    public static async Task<string?> RefusalOfAsync(string jamId, string eventType)
+    {
+        await using var connection = new NpgsqlConnection(TestServices.Postgres);
+        await connection.OpenAsync().Timely();
+        await using var command = new NpgsqlCommand(
+            $"insert into {Infrastructure.JamStore.SchemaName(jamId)}.mt_events (type) values (@type)", connection);
+        command.Parameters.AddWithValue("type", eventType);
+        try
+        {
+            await command.ExecuteNonQueryAsync().Timely();
+            return null;
+        }
+        catch (PostgresException ex)
+        {
+            return ex.SqlState;
+        }
+    }
+
     public static string Text(this JsonElement element, string property) =>
         element.EnumerateObject().First(p => string.Equals(p.Name, property, StringComparison.OrdinalIgnoreCase)).Value.ToString();
 }
