@@ -401,9 +401,12 @@ internal sealed class ReplayRun : IDisposable
                     }
                 }
 
-                var calls = posts.Select(p => new LeanCaller.Call("Post", json => WritePost(json, room.Id, p))).ToList();
+                // Accepting the guidelines again is a no-op on the server; it comes first, so the posts after it in the
+                // frame are taken (a connection's calls run in order).
+                var calls = posts.Select(p => new LeanCaller.Call("Post", json => WritePost(json, room.Id, p)))
+                    .Prepend(new LeanCaller.Call("AcceptGuidelines", _ => { })).ToList();
                 var sent = Stopwatch.GetElapsedTime(Interlocked.Read(ref _discussionStarted));
-                var answers = await caller.CallAsync(calls, CallTimeout, ct);
+                var answers = (await caller.CallAsync(calls, CallTimeout, ct))[1..];
                 var again = new List<PlannedPost>();
                 for (var i = 0; i < answers.Length; i++)
                 {

@@ -216,6 +216,11 @@ public static class Scenario
 
             var connection = builder.Build();
             await connection.StartAsync(ct);
+            if (options.Target == "jam")
+            {
+                await connection.InvokeAsync<object>("AcceptGuidelines", ct);
+            }
+
             writers.Add(connection);
         }
 

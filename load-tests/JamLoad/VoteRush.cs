@@ -128,6 +128,7 @@ public static class VoteRush
             .WithUrl(new Uri(options.Server, "hubs/jam"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(author.Token))
             .Build();
         await connection.StartAsync(ct);
+        await connection.InvokeAsync<object>("AcceptGuidelines", ct);
         var proposals = new List<string>();
         for (var i = 0; i < options.Proposals; i++)
         {

@@ -3,6 +3,7 @@ using JamServer.Identity;
 using JamServer.Infrastructure;
 using JamServer.Jams;
 using JamServer.Live;
+using JamServer.Moderation;
 using JamServer.Proposals;
 using JamServer.Rooms;
 using JamServer.Voting;
@@ -40,7 +41,9 @@ builder.Services
     .AddSingleton<BallotWriter>().AddHostedService(s => s.GetRequiredService<BallotWriter>())
     .AddSingleton<ShortlistPublisher>().AddHostedService(s => s.GetRequiredService<ShortlistPublisher>())
     .AddSingleton<TallyBroadcaster>().AddHostedService(s => s.GetRequiredService<TallyBroadcaster>())
-    .AddHostedService<PhaseClock>().AddHostedService<PresenceBroadcaster>();
+    .AddHostedService<PhaseClock>().AddHostedService<PresenceBroadcaster>()
+    .AddSingleton<Guidelines>().AddSingleton<PostModerator>();
+builder.Services.AddOptions<ModerationOptions>().Bind(builder.Configuration.GetSection(ModerationOptions.Section));
 
 var app = builder.Build();
 // A hub connection is one request that lasts hours: its request-log state would be held per connection.
@@ -58,6 +61,10 @@ app.MapPostsEndpoint();
 app.MapProposalsEndpoint();
 app.MapMyBallotEndpoints();
 app.MapShortlistEndpoints();
+Guidelines.MapGuidelinesEndpoint(app);
+app.MapFlagsEndpoint();
+app.MapAuditEndpoint();
+app.MapModeratePostEndpoints();
 if (jam.DemoMode)
 {
     app.MapDemoSignIn();

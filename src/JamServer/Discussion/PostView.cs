@@ -19,6 +19,9 @@ public sealed class PostView
     public string IdempotencyKey { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>Hidden by the community's flags or a moderator (see Moderation/); never deleted.</summary>
+    public bool Hidden { get; set; }
+
     public static string KeyOf(string authorId, string clientId) => $"{authorId}\n{clientId}";
 }
 

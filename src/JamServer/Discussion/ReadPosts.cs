@@ -1,3 +1,5 @@
+using System.Security.Claims;
+using JamServer.Identity;
 using JamServer.Infrastructure;
 using Marten;
 
@@ -10,7 +12,7 @@ public static class ReadPosts
     public const int MaxLimit = 1000;
 
     public static async Task<IReadOnlyList<PostDto>> AfterAsync(
-        IQuerySession session, string roomId, long afterSeq, int limit, CancellationToken ct)
+        IQuerySession session, string roomId, long afterSeq, int limit, bool seesHidden, CancellationToken ct)
     {
         if (afterSeq < 0)
         {
@@ -27,12 +29,12 @@ public static class ReadPosts
             .OrderBy(p => p.Seq)
             .Take(limit)
             .ToListAsync(ct);
-        return posts.Select(PostDto.From).ToList();
+        return posts.Select(p => PostDto.From(p, seesHidden)).ToList();
     }
 
     public static void MapPostsEndpoint(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/rooms/{roomId}/posts", async (
-                string roomId, long? after, int? limit, IQuerySession session, Rooms.RoomCatalog rooms, CancellationToken ct) =>
+                string roomId, long? after, int? limit, ClaimsPrincipal user, IQuerySession session, Rooms.RoomCatalog rooms, CancellationToken ct) =>
             {
                 if (await rooms.FindAsync(roomId, ct) is null)
                 {
@@ -44,7 +46,7 @@ public static class ReadPosts
                     throw JamException.InvalidInput($"limit must be between 1 and {MaxLimit}.");
                 }
 
-                return await AfterAsync(session, roomId, after ?? 0, limit ?? DefaultLimit, ct);
+                return await AfterAsync(session, roomId, after ?? 0, limit ?? DefaultLimit, user.SeesHiddenPosts(), ct);
             })
             .RequireAuthorization();
 }

@@ -10,6 +10,14 @@ public static class Roles
     public const string Organizer = "organizer";
 
     public static readonly IReadOnlyList<string> All = [Participant, Moderator, Executive, Organizer];
+
+    /// <summary>The authorization policy of moderation: moderators and organizers.</summary>
+    public const string Moderation = "moderation";
+
+    public static bool IsModerating(this ClaimsPrincipal user) => user.IsInRole(Moderator) || user.IsInRole(Organizer);
+
+    /// <summary>Moderators see a hidden post's body; everyone else sees its place only.</summary>
+    public static bool SeesHiddenPosts(this ClaimsPrincipal user) => user.IsModerating();
 }
 
 public static class ParticipantKinds

@@ -54,7 +54,8 @@ public static class AuthSetup
                 };
             });
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(Roles.Organizer, policy => policy.RequireRole(Roles.Organizer));
+            .AddPolicy(Roles.Organizer, policy => policy.RequireRole(Roles.Organizer))
+            .AddPolicy(Roles.Moderation, policy => policy.RequireRole(Roles.Moderator, Roles.Organizer));
         return builder;
     }
 

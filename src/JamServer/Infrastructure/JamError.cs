@@ -15,6 +15,10 @@ public static class ErrorCodes
     public const string AlreadyProposed = "ALREADY_PROPOSED";
     public const string AlreadyVoted = "ALREADY_VOTED";
     public const string BudgetExceeded = "BUDGET_EXCEEDED";
+    public const string GuidelinesNotAccepted = "GUIDELINES_NOT_ACCEPTED";
+    public const string AlreadyFlagged = "ALREADY_FLAGGED";
+    public const string AlreadyHidden = "ALREADY_HIDDEN";
+    public const string NotHidden = "NOT_HIDDEN";
 }
 
 /// <summary>A rule said no. Thrown by decisions, mapped to a hub error or an HTTP status at the edge.</summary>
@@ -31,7 +35,8 @@ public sealed class JamException(string code, string message) : Exception(messag
         ErrorCodes.InvalidInput => StatusCodes.Status400BadRequest,
         ErrorCodes.NotFound => StatusCodes.Status404NotFound,
         ErrorCodes.PhaseClosed or ErrorCodes.PhaseOrder or ErrorCodes.AlreadyProposed or ErrorCodes.AlreadyVoted
-            or ErrorCodes.BudgetExceeded => StatusCodes.Status409Conflict,
+            or ErrorCodes.BudgetExceeded or ErrorCodes.GuidelinesNotAccepted or ErrorCodes.AlreadyFlagged
+            or ErrorCodes.AlreadyHidden or ErrorCodes.NotHidden => StatusCodes.Status409Conflict,
         ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
         ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
         _ => StatusCodes.Status503ServiceUnavailable,

@@ -63,6 +63,11 @@ public static class JamStore
         options.Events.MapEventType<ProposalMade>("proposal_made");
         options.Events.MapEventType<ProposalMerged>("proposal_merged");
         options.Events.MapEventType<ProposalAbsorbed>("proposal_absorbed");
+        options.Events.MapEventType<Moderation.PostFlagged>(Moderation.ReadAudit.FlaggedType);
+        options.Events.MapEventType<Moderation.PostHidden>(Moderation.ReadAudit.HiddenType);
+        options.Events.MapEventType<Moderation.PostRestored>(Moderation.ReadAudit.RestoredType);
+        options.Events.MapEventType<Moderation.GuidelinesAccepted>("guidelines_accepted");
+        options.Schema.For<Moderation.PostModeration>().Index(m => m.OpenFlagCount);
     }
 
     /// <summary>A PostgreSQL schema name from the jam id: lower case letters, digits and underscores.</summary>

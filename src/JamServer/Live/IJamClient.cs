@@ -14,4 +14,13 @@ public interface IJamClient
     Task PresenceChanged(PresenceDto presence);
 
     Task TallyUpdated(Voting.TallyDto tally);
+
+    /// <summary>To a room's members: one of its posts was hidden; keep its place, drop its body.</summary>
+    Task PostHidden(Moderation.PostHiddenDto hidden);
+
+    /// <summary>To a room's members: a hidden post is visible again, body and all.</summary>
+    Task PostRestored(PostDto post);
+
+    /// <summary>To moderators: a participant flagged a post.</summary>
+    Task FlagRaised(Moderation.FlagDto flag);
 }

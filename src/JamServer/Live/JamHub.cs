@@ -2,6 +2,7 @@ using System.Security.Claims;
 using JamServer.Discussion;
 using JamServer.Identity;
 using JamServer.Infrastructure;
+using JamServer.Moderation;
 using JamServer.Proposals;
 using JamServer.Rooms;
 using JamServer.Voting;
@@ -22,7 +23,10 @@ public sealed class JamHub(
     Propose propose,
     Merge merge,
     BallotWriter ballots,
-    TallyBroadcaster tallies)
+    TallyBroadcaster tallies,
+    Guidelines guidelines,
+    PostModerator moderator,
+    RoomFanout fanout)
     : Hub<IJamClient>
 {
     private ClaimsPrincipal User => Context.User!;
@@ -32,27 +36,46 @@ public sealed class JamHub(
 
     public Task LeaveRoom(string roomId) => joinRoom.LeaveAsync(Context, roomId);
 
+    public Task<GuidelinesAck> AcceptGuidelines() => guidelines.AcceptAsync(User.ParticipantId(), Context.ConnectionAborted);
+
     public async Task<PostAck> Post(PostRequest request)
     {
         var command = WritePost.Validate(request, User.ParticipantId(), User.DisplayName());
         limits.AcquirePost(command.AuthorId);
+        await guidelines.EnsureAcceptedAsync(command.AuthorId, Context.ConnectionAborted);
         return await posts.WriteAsync(command, Context.ConnectionAborted);
     }
 
-    public Task<ProposeAck> ProposeIdea(ProposeRequest request)
+    public async Task<ProposeAck> ProposeIdea(ProposeRequest request)
     {
         var command = Propose.Validate(request, User.ParticipantId(), User.DisplayName());
         limits.AcquirePost(command.AuthorId);
-        return propose.HandleAsync(command, Context.ConnectionAborted);
+        await guidelines.EnsureAcceptedAsync(command.AuthorId, Context.ConnectionAborted);
+        return await propose.HandleAsync(command, Context.ConnectionAborted);
+    }
+
+    public Task<FlagAck> Flag(string postId, string reason)
+    {
+        var command = FlagPost.Validate(postId, reason, User.ParticipantId());
+        limits.AcquirePost(command.FlaggerId);
+        return moderator.FlagAsync(command, Context.ConnectionAborted);
+    }
+
+    public Task<ModerationAck> HidePost(string postId, string reason)
+    {
+        RequireModerator("hide posts");
+        return moderator.HideAsync(Moderation.HidePost.Validate(postId, reason, User.ParticipantId()), Context.ConnectionAborted);
+    }
+
+    public Task<ModerationAck> RestorePost(string postId, string reason)
+    {
+        RequireModerator("restore posts");
+        return moderator.RestoreAsync(Moderation.RestorePost.Validate(postId, reason, User.ParticipantId()), Context.ConnectionAborted);
     }
 
     public Task<MergeAck> MergeProposals(string sourceId, string targetId, string reason)
     {
-        if (!User.IsInRole(Roles.Moderator) && !User.IsInRole(Roles.Organizer))
-        {
-            throw new JamException(ErrorCodes.Forbidden, "Only moderators and organizers merge proposals.");
-        }
-
+        RequireModerator("merge proposals");
         var command = Merge.Validate(sourceId, targetId, reason, User.ParticipantId());
         limits.AcquirePost(command.ModeratorId);
         return merge.HandleAsync(command, Context.ConnectionAborted);
@@ -64,9 +87,22 @@ public sealed class JamHub(
 
     public override async Task OnConnectedAsync()
     {
+        if (User.IsModerating())
+        {
+            fanout.WatchModeration(Context.ConnectionId);
+        }
+
         if (tallies.Last is { } tally)
         {
             await Clients.Caller.TallyUpdated(tally);
+        }
+    }
+
+    private void RequireModerator(string what)
+    {
+        if (!User.IsModerating())
+        {
+            throw new JamException(ErrorCodes.Forbidden, $"Only moderators and organizers {what}.");
         }
     }
 

@@ -34,6 +34,7 @@ public sealed partial class RoomFanout : BackgroundService
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, HubConnectionContext>> _rooms = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, HubConnectionContext> _moderators = new(StringComparer.Ordinal);
     private readonly LocalConnections _connections;
     private readonly IConnectionMultiplexer _redis;
     private readonly JamIdentity _identity;
@@ -164,6 +165,62 @@ public sealed partial class RoomFanout : BackgroundService
         }
     }
 
+    /// <summary>One message to the members of a room on every node (a post hidden or restored).</summary>
+    public void PushToRoom(string roomId, string method, object argument)
+    {
+        var notice = RoomNotice.Of(roomId, method, argument);
+        PushToRoomHere(notice);
+        _redis.GetSubscriber().Publish(NodesChannel, Serialize(new NodeMessage(_identity.NodeId, Room: notice)), CommandFlags.FireAndForget);
+    }
+
+    /// <summary>From now on the connection gets what is pushed to moderators.</summary>
+    public void WatchModeration(string connectionId)
+    {
+        if (_connections.TryGet(connectionId, out var connection))
+        {
+            _moderators[connectionId] = connection;
+            if (!_connections.TryGet(connectionId, out _))
+            {
+                _moderators.TryRemove(connectionId, out _);
+            }
+        }
+    }
+
+    /// <summary>One message to the moderators on this node only: what every node works out for itself.</summary>
+    public void PushToModeratorsHere(string method, object argument)
+    {
+        if (_moderators.IsEmpty)
+        {
+            return;
+        }
+
+        var serialized = new SerializedHubMessage(new InvocationMessage(method, [argument]));
+        foreach (var moderator in _moderators.Values)
+        {
+            Write(moderator, serialized);
+        }
+    }
+
+    /// <summary>One message to the moderators on every node (a flag raised).</summary>
+    public void PushToModerators(string method, object argument)
+    {
+        var notice = ModeratorNotice.Of(method, argument);
+        PushToModeratorsHere(method, argument);
+        _redis.GetSubscriber().Publish(NodesChannel, Serialize(new NodeMessage(_identity.NodeId, Moderators: notice)), CommandFlags.FireAndForget);
+    }
+
+    private void PushToRoomHere(RoomNotice notice)
+    {
+        if (_rooms.TryGetValue(notice.RoomId, out var members) && !members.IsEmpty)
+        {
+            var serialized = new SerializedHubMessage(new InvocationMessage(notice.Method, [notice.Argument]));
+            foreach (var member in members.Values)
+            {
+                Write(member, serialized);
+            }
+        }
+    }
+
     /// <summary>Rooms' online counts to their members on every node.</summary>
     public void PushPresence(IReadOnlyList<PresenceDto> counts)
     {
@@ -278,6 +335,16 @@ public sealed partial class RoomFanout : BackgroundService
         }
 
         PushPresenceHere(message.Presence ?? []);
+        if (message.Room is { } room)
+        {
+            PushToRoomHere(room);
+        }
+
+        if (message.Moderators is { } moderators)
+        {
+            PushToModeratorsHere(moderators.Method, moderators.Argument);
+        }
+
         if (message.Phase is { } phase)
         {
             _phaseChanges.Writer.TryWrite(phase);
@@ -335,6 +402,8 @@ public sealed partial class RoomFanout : BackgroundService
         {
             members.TryRemove(connectionId, out _);
         }
+
+        _moderators.TryRemove(connectionId, out _);
     }
 
     [LoggerMessage(LogLevel.Warning, "The fan-out queue is full; post {RoomId}#{Seq} reaches members by catch-up only")]
@@ -360,6 +429,11 @@ public sealed partial class RoomFanout : BackgroundService
     [LoggerMessage(LogLevel.Warning, "Could not reload the jam after another node changed its phase; the phase clock's poll will")]
     private static partial void LogReloadFailed(ILogger logger, Exception ex);
 
-    /// <summary>What one node tells the others on the jam's channel: a tick's posts, presence counts or a phase change.</summary>
-    private sealed record NodeMessage(string Node, PostDto[]? Posts = null, PresenceDto[]? Presence = null, JamDto? Phase = null);
+    /// <summary>
+    /// What one node tells the others on the jam's channel: a tick's posts, presence counts, a phase change, or a
+    /// moderation notice for a room's members or for the moderators.
+    /// </summary>
+    private sealed record NodeMessage(
+        string Node, PostDto[]? Posts = null, PresenceDto[]? Presence = null, JamDto? Phase = null,
+        RoomNotice? Room = null, ModeratorNotice? Moderators = null);
 }

@@ -58,7 +58,7 @@ public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, RoomFanou
             // Closed while joining: its disconnect may have cleaned up before this join recorded anything.
             ct.ThrowIfCancellationRequested();
             await using var session = store.QuerySession();
-            var posts = await ReadPosts.AfterAsync(session, roomId, afterSeq, MaxCatchUp + 1, ct);
+            var posts = await ReadPosts.AfterAsync(session, roomId, afterSeq, MaxCatchUp + 1, context.User!.SeesHiddenPosts(), ct);
             var hasMore = posts.Count > MaxCatchUp;
             var caughtUp = hasMore ? posts.Take(MaxCatchUp).ToList() : posts;
             var lastSeq = caughtUp.Count > 0 ? caughtUp[^1].Seq : afterSeq;

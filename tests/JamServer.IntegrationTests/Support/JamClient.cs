@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using JamServer.Discussion;
 using JamServer.Jams;
+using JamServer.Moderation;
 using JamServer.Proposals;
 using JamServer.Rooms;
 using JamServer.Voting;
@@ -25,6 +26,9 @@ public sealed class JamClient : IAsyncDisposable
     private readonly ConcurrentQueue<JamDto> _phases = new();
     private readonly ConcurrentQueue<PresenceDto> _presence = new();
     private readonly ConcurrentQueue<(DateTime At, TallyDto Tally)> _tallies = new();
+    private readonly ConcurrentQueue<PostHiddenDto> _hidden = new();
+    private readonly ConcurrentQueue<PostDto> _restored = new();
+    private readonly ConcurrentQueue<FlagDto> _flags = new();
     private readonly SemaphoreSlim _pushed = new(0);
 
     private JamClient(HubConnection connection, SignedIn who)
@@ -35,6 +39,9 @@ public sealed class JamClient : IAsyncDisposable
         connection.On<JamDto>("PhaseChanged", jam => Record(_phases, jam));
         connection.On<PresenceDto>("PresenceChanged", presence => Record(_presence, presence));
         connection.On<TallyDto>("TallyUpdated", tally => Record(_tallies, (DateTime.UtcNow, tally)));
+        connection.On<PostHiddenDto>("PostHidden", hidden => Record(_hidden, hidden));
+        connection.On<PostDto>("PostRestored", post => Record(_restored, post));
+        connection.On<FlagDto>("FlagRaised", flag => Record(_flags, flag));
     }
 
     public HubConnection Connection { get; }
@@ -49,7 +56,8 @@ public sealed class JamClient : IAsyncDisposable
 
     public IReadOnlyList<(DateTime At, TallyDto Tally)> Tallies => _tallies.ToArray();
 
-    public static async Task<JamClient> ConnectAsync(Uri server, SignedIn who, Wire wire = Wire.Json)
+    /// <summary>Connected; unless told otherwise, having accepted the guidelines, as a participant does before posting.</summary>
+    public static async Task<JamClient> ConnectAsync(Uri server, SignedIn who, Wire wire = Wire.Json, bool acceptGuidelines = true)
     {
         var builder = new HubConnectionBuilder()
             .WithUrl(new Uri(server, "hubs/jam"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(who.Token));
@@ -60,6 +68,11 @@ public sealed class JamClient : IAsyncDisposable
 
         var client = new JamClient(builder.Build(), who);
         await client.Connection.StartAsync().Timely();
+        if (acceptGuidelines)
+        {
+            await client.Connection.InvokeAsync<GuidelinesAck>("AcceptGuidelines").Timely();
+        }
+
         return client;
     }
 
@@ -75,6 +88,17 @@ public sealed class JamClient : IAsyncDisposable
 
     public Task<MergeAck> MergeAsync(string sourceId, string targetId, string reason = "The same idea") =>
         Connection.InvokeAsync<MergeAck>("MergeProposals", sourceId, targetId, reason).Timely();
+
+    public Task<FlagAck> FlagAsync(string postId, string reason = "off-topic") =>
+        Connection.InvokeAsync<FlagAck>("Flag", postId, reason).Timely();
+
+    public Task<PostHiddenDto> WaitForHiddenAsync(Func<PostHiddenDto, bool> match) => WaitForAsync(_hidden, match);
+
+    public Task<PostDto> WaitForRestoredAsync(Func<PostDto, bool> match) => WaitForAsync(_restored, match);
+
+    public Task<FlagDto> WaitForFlagAsync(Func<FlagDto, bool> match) => WaitForAsync(_flags, match);
+
+    public IReadOnlyList<PostHiddenDto> Hidden => _hidden.ToArray();
 
     public Task<VoteAck> VoteAsync(string proposalId) => Connection.InvokeAsync<VoteAck>("Vote", proposalId).Timely();
 

@@ -25,8 +25,9 @@ public class JamServerFixture : IAsyncLifetime
         return await http.SignInAsync(role, kind);
     }
 
-    public async Task<JamClient> ConnectAsync(string role = "participant", Wire wire = Wire.Json, string kind = "employee") =>
-        await JamClient.ConnectAsync(Server.BaseAddress, await SignInAsync(role, kind), wire);
+    public async Task<JamClient> ConnectAsync(
+        string role = "participant", Wire wire = Wire.Json, string kind = "employee", bool acceptGuidelines = true) =>
+        await JamClient.ConnectAsync(Server.BaseAddress, await SignInAsync(role, kind), wire, acceptGuidelines);
 
     /// <summary>A new thread in the room, turned into a proposal; its id.</summary>
     public async Task<string> ProposeAsync(string roomId, string title)

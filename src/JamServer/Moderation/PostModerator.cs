@@ -1,0 +1,93 @@
+using JamServer.Discussion;
+using JamServer.Infrastructure;
+using JamServer.Live;
+using Marten;
+using Microsoft.Extensions.Options;
+
+namespace JamServer.Moderation;
+
+/// <summary>
+/// Carries out flag, hide and restore: reads the post and its moderation, decides, and appends the events with the
+/// post's new moderation state and visibility in one transaction. Only then tells the room and the moderators.
+/// </summary>
+public sealed class PostModerator(IDocumentStore store, RoomFanout fanout, IOptions<ModerationOptions> options, TimeProvider clock)
+{
+    public async Task<FlagAck> FlagAsync(FlagPost.Command command, CancellationToken ct)
+    {
+        var state = await ApplyAsync(command.PostId, (s, now) => FlagPost.Decide(command, s, options.Value.FlagThreshold, now), ct);
+        return new FlagAck(command.PostId, state.OpenFlagCount, state.Hidden);
+    }
+
+    public async Task<ModerationAck> HideAsync(HidePost.Command command, CancellationToken ct) =>
+        ModerationAck.Of(await ApplyAsync(command.PostId, (s, now) => HidePost.Decide(command, s, now), ct));
+
+    public async Task<ModerationAck> RestoreAsync(RestorePost.Command command, CancellationToken ct) =>
+        ModerationAck.Of(await ApplyAsync(command.PostId, (s, now) => RestorePost.Decide(command, s, now), ct));
+
+    private async Task<PostModeration> ApplyAsync(
+        string postId, Func<PostModeration, DateTimeOffset, IReadOnlyList<object>> decide, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var session = store.LightweightSession();
+            var post = await session.LoadAsync<PostView>(postId, ct) ?? throw JamException.NotFound($"There is no post '{postId}'.");
+            var state = await session.LoadAsync<PostModeration>(postId, ct) ?? PostModeration.Fresh(post.Id, post.RoomId, post.AuthorId);
+            var wasHidden = state.Hidden;
+            var facts = decide(state, clock.GetUtcNow());
+
+            var streamId = PostModeration.StreamIdOf(postId);
+            if (state.Version == 0)
+            {
+                session.Events.StartStream(streamId, facts.ToArray());
+            }
+            else
+            {
+                session.Events.Append(streamId, state.Version + facts.Count, facts.ToArray());
+            }
+
+            foreach (var fact in facts)
+            {
+                state.Apply(fact);
+            }
+
+            session.Store(state);
+            if (state.Hidden != wasHidden)
+            {
+                post.Hidden = state.Hidden;
+                session.Store(post);
+            }
+
+            try
+            {
+                await session.SaveChangesAsync(ct);
+            }
+            catch (Exception ex) when (Resilience.IsConflict(ex) && attempt < 5)
+            {
+                // Someone else flagged or reviewed the post meanwhile: decide again on what they left.
+                continue;
+            }
+
+            Tell(post, facts);
+            return state;
+        }
+    }
+
+    private void Tell(PostView post, IReadOnlyList<object> facts)
+    {
+        foreach (var fact in facts)
+        {
+            switch (fact)
+            {
+                case PostFlagged flagged:
+                    fanout.PushToModerators(nameof(IJamClient.FlagRaised), FlagDto.From(flagged, post));
+                    break;
+                case PostHidden hidden:
+                    fanout.PushToRoom(post.RoomId, nameof(IJamClient.PostHidden), new PostHiddenDto(post.Id, post.RoomId, post.Seq, hidden.ByCommunity));
+                    break;
+                case PostRestored:
+                    fanout.PushToRoom(post.RoomId, nameof(IJamClient.PostRestored), PostDto.From(post, seesHidden: true));
+                    break;
+            }
+        }
+    }
+}
