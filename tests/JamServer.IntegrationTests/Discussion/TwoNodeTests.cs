@@ -12,7 +12,7 @@ namespace JamServer.IntegrationTests.Discussion;
 public sealed class TwoNodeTests
 {
     [Fact]
-    public async Task Posts_presence_and_phase_changes_made_on_either_node_reach_the_clients_of_both()
+    public async Task Posts_presence_moderation_and_phase_changes_made_on_either_node_reach_the_clients_of_both()
     {
         var jamId = "n" + JamClient.NewId()[..10];
         await using var nodeA = new ServerProcess(jamId, new Dictionary<string, string> { ["Jam__NodeId"] = jamId + "-a" });
@@ -50,6 +50,19 @@ public sealed class TwoNodeTests
         await using var third = await JamClient.ConnectAsync(nodeB.BaseAddress, await httpB.SignInAsync());
         await third.JoinAsync("water");
         await reader.WaitForPresenceAsync(p => p is { RoomId: "water", Online: 3 });
+
+        // Flags on node B hide a post written on node A: node A's moderator hears of each flag, its reader of the hide.
+        await using var moderatorA = await JamClient.ConnectAsync(nodeA.BaseAddress, await httpA.SignInAsync("moderator"));
+        await using var fourth = await JamClient.ConnectAsync(nodeB.BaseAddress, await httpB.SignInAsync());
+        var flagged = reader.Posts.First(p => p.AuthorId == reader.Who.ParticipantId);
+        foreach (var flagger in new[] { writer, third, fourth })
+        {
+            await flagger.FlagAsync(flagged.PostId, "spam");
+        }
+
+        await moderatorA.WaitForFlagAsync(f => f.PostId == flagged.PostId && f.FlaggerId == fourth.Who.ParticipantId);
+        var hidden = await reader.WaitForHiddenAsync(h => h.PostId == flagged.PostId);
+        Assert.Equal(flagged.Seq, hidden.Seq);
 
         // Closed on node B: a post on node A right after is refused, the change reaches node A's clients, and the store
         // itself refuses a post from any writer, so a node that has not heard of the close yet cannot take one.
