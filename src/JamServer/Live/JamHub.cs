@@ -87,6 +87,7 @@ public sealed class JamHub(
 
     public override async Task OnConnectedAsync()
     {
+        await presence.EnterAsync(Context.ConnectionId, User.ParticipantId(), RoomPresence.Jam);
         if (User.IsModerating())
         {
             fanout.WatchModeration(Context.ConnectionId);

@@ -43,8 +43,7 @@ public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, RoomFanou
         // The catalog's copy of the id, held for the connection's life instead of the one parsed from this call.
         roomId = room.Id;
         var participantId = context.User!.ParticipantId();
-        var current = presence.RoomsOf(context.ConnectionId);
-        if (!current.Contains(roomId) && current.Count >= MaxRoomsPerConnection)
+        if (!presence.RoomsOf(context.ConnectionId).Contains(roomId) && presence.JoinedCount(context.ConnectionId) >= MaxRoomsPerConnection)
         {
             throw JamException.InvalidInput($"A connection can be in at most {MaxRoomsPerConnection} rooms; leave one first.");
         }

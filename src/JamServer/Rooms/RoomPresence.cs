@@ -28,6 +28,9 @@ public sealed partial class RoomPresence(IConnectionMultiplexer redis, JamIdenti
 
     private readonly ConcurrentDictionary<string, byte> _dirty = new(StringComparer.Ordinal);
 
+    /// <summary>The jam as a whole, counted like a room that every connection is in from its start: who is online at all.</summary>
+    public const string Jam = "*";
+
     public string RoomKey(string roomId) => $"jam:{identity.JamId}:room:{roomId}:online";
 
     private RedisKey NodeKey => $"jam:{identity.JamId}:node:{identity.NodeId}:presence";
@@ -40,6 +43,9 @@ public sealed partial class RoomPresence(IConnectionMultiplexer redis, JamIdenti
 
     public IReadOnlyCollection<string> RoomsOf(string connectionId) =>
         _roomsByConnection.TryGetValue(connectionId, out var rooms) ? rooms : [];
+
+    /// <summary>The rooms the connection joined, not counting <see cref="Jam"/>.</summary>
+    public int JoinedCount(string connectionId) => RoomsOf(connectionId).Count(r => r != Jam);
 
     /// <summary>Records that the connection is in the room; false when it already was.</summary>
     public async Task<bool> EnterAsync(string connectionId, string participantId, string roomId)
@@ -132,9 +138,10 @@ public sealed partial class RoomPresence(IConnectionMultiplexer redis, JamIdenti
 
     public void MarkDirty(string roomId) => _dirty[roomId] = 0;
 
-    /// <summary>Rooms whose count changed since the last call.</summary>
+    /// <summary>Rooms whose count changed since the last call (the jam as a whole is nobody's room: not listed).</summary>
     public IReadOnlyList<string> TakeDirty()
     {
+        _dirty.TryRemove(Jam, out _);
         var rooms = _dirty.Keys.ToList();
         foreach (var room in rooms)
         {
