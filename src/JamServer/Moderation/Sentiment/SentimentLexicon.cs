@@ -23,8 +23,6 @@ internal sealed class SentimentLexicon
 
     public FrozenDictionary<string, LexiconEntry>.AlternateLookup<ReadOnlySpan<char>> Words { get; }
 
-    public int Count => _entries.Count;
-
     internal static SentimentLexicon Parse(params string[] files)
     {
         var builder = new Builder();
