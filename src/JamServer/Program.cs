@@ -4,6 +4,7 @@ using JamServer.Infrastructure;
 using JamServer.Jams;
 using JamServer.Live;
 using JamServer.Moderation;
+using JamServer.Moderation.Sentiment;
 using JamServer.Proposals;
 using JamServer.Rooms;
 using JamServer.Voting;
@@ -42,7 +43,8 @@ builder.Services
     .AddSingleton<ShortlistPublisher>().AddHostedService(s => s.GetRequiredService<ShortlistPublisher>())
     .AddSingleton<TallyBroadcaster>().AddHostedService(s => s.GetRequiredService<TallyBroadcaster>())
     .AddHostedService<PhaseClock>().AddHostedService<PresenceBroadcaster>()
-    .AddSingleton<Guidelines>().AddSingleton<PostModerator>();
+    .AddSingleton<Guidelines>().AddSingleton<PostModerator>()
+    .AddSingleton<LanguageDetector>().AddSingleton<ISentimentScorer, LexiconSentimentScorer>();
 builder.Services.AddOptions<ModerationOptions>().Bind(builder.Configuration.GetSection(ModerationOptions.Section));
 
 var app = builder.Build();

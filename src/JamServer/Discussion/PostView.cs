@@ -19,6 +19,9 @@ public sealed class PostView
     public string IdempotencyKey { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
 
+    public string? Language { get; set; }
+    public double? Sentiment { get; set; }
+
     /// <summary>Hidden by the community's flags or a moderator (see Moderation/); never deleted.</summary>
     public bool Hidden { get; set; }
 
@@ -40,5 +43,7 @@ public sealed partial class PostViewProjection : EventProjection
         Body = e.Body,
         IdempotencyKey = PostView.KeyOf(e.AuthorId, e.ClientId),
         CreatedAt = e.WrittenAt,
+        Language = e.Language,
+        Sentiment = e.Sentiment,
     };
 }

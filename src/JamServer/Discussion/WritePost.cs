@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using JamServer.Infrastructure;
 using JamServer.Jams;
+using JamServer.Moderation.Sentiment;
 using JamServer.Rooms;
 using MessagePack;
 
@@ -30,6 +31,9 @@ public static class WritePost
     public sealed record Command(string RoomId, string? ParentId, string Body, string ClientId, string AuthorId, string AuthorName)
     {
         public string IdempotencyKey => PostView.KeyOf(AuthorId, ClientId);
+
+        /// <summary>The body's language and sentiment, read before the post reaches its writer.</summary>
+        public SentimentReading Reading { get; init; } = SentimentReading.Unscored(LanguageDetector.Undetermined);
     }
 
     public static Command Validate(PostRequest? request, string authorId, string authorName)
@@ -89,6 +93,8 @@ public static class WritePost
             command.AuthorName,
             command.Body,
             command.ClientId,
+            command.Reading.Language,
+            command.Reading.Score,
             now);
     }
 

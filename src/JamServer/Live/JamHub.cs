@@ -3,6 +3,7 @@ using JamServer.Discussion;
 using JamServer.Identity;
 using JamServer.Infrastructure;
 using JamServer.Moderation;
+using JamServer.Moderation.Sentiment;
 using JamServer.Proposals;
 using JamServer.Rooms;
 using JamServer.Voting;
@@ -26,7 +27,8 @@ public sealed class JamHub(
     TallyBroadcaster tallies,
     Guidelines guidelines,
     PostModerator moderator,
-    RoomFanout fanout)
+    RoomFanout fanout,
+    ISentimentScorer scorer)
     : Hub<IJamClient>
 {
     private ClaimsPrincipal User => Context.User!;
@@ -43,7 +45,7 @@ public sealed class JamHub(
         var command = WritePost.Validate(request, User.ParticipantId(), User.DisplayName());
         limits.AcquirePost(command.AuthorId);
         await guidelines.EnsureAcceptedAsync(command.AuthorId, Context.ConnectionAborted);
-        return await posts.WriteAsync(command, Context.ConnectionAborted);
+        return await posts.WriteAsync(command with { Reading = scorer.Score(command.Body) }, Context.ConnectionAborted);
     }
 
     public async Task<ProposeAck> ProposeIdea(ProposeRequest request)

@@ -166,4 +166,25 @@ public sealed class WritePostTests
     {
         Assert.Equal(ErrorCodes.InvalidInput, Assert.Throws<JamException>(() => WritePost.Validate(null, "p", "P")).Code);
     }
+
+    [Fact]
+    public void A_post_carries_its_bodys_language_and_sentiment_into_the_fact()
+    {
+        var command = Command(body: "This pilot is a brilliant idea!");
+        var reading = new JamServer.Moderation.Sentiment.LexiconSentimentScorer().Score(command.Body);
+
+        var written = WritePost.Decide(command with { Reading = reading }, JamPhase.Discussion, Room, null, 5, "post-9", Now);
+
+        Assert.Equal("en", written.Language);
+        Assert.True(written.Sentiment > 0.1);
+        Assert.Equal(reading.Score, PostViewProjection.Create(written).Sentiment);
+    }
+
+    [Fact]
+    public void A_post_read_without_a_score_stays_unscored()
+    {
+        var written = WritePost.Decide(Command(), JamPhase.Discussion, Room, null, 5, "post-9", Now);
+
+        Assert.Equal(("und", (double?)null), (written.Language, written.Sentiment));
+    }
 }
