@@ -38,3 +38,9 @@ public sealed record ModeratorNotice(FlagDto? Flag = null)
         _ => throw new ArgumentException($"{method} is not a moderator notice.", nameof(method)),
     };
 }
+
+/// <summary>A post's language and sentiment as stored (null in posts from before scoring), carried to other nodes with it.</summary>
+public sealed record PostReading(string? Language, double? Score)
+{
+    public static readonly PostReading None = new(null, null);
+}

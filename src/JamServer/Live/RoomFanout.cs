@@ -57,6 +57,9 @@ public sealed partial class RoomFanout : BackgroundService
         connections.Closed += LeaveAll;
     }
 
+    /// <summary>A post committed on another node, as it arrives here (before its push to this node's members).</summary>
+    public event Action<PostDto, PostReading>? OtherNodesPost;
+
     private RedisChannel NodesChannel => RedisChannel.Literal($"jam:{_identity.JamId}:nodes");
 
     /// <summary>From now on the connection gets every post of the room pushed to it.</summary>
@@ -85,7 +88,7 @@ public sealed partial class RoomFanout : BackgroundService
     /// <summary>Never waits: with the queue full, the post is left to catch-up (TryWrite is false in Wait mode).</summary>
     public void Publish(PostWritten written)
     {
-        if (!_queue.Writer.TryWrite(new Outgoing(PostDto.From(written), FromHere: true)))
+        if (!_queue.Writer.TryWrite(new Outgoing(PostDto.From(written), new PostReading(written.Language, written.Sentiment), FromHere: true)))
         {
             LogDropped(_log, written.RoomId, written.Seq);
         }
@@ -288,10 +291,11 @@ public sealed partial class RoomFanout : BackgroundService
 
     private void PublishToOtherNodes(List<Outgoing> batch)
     {
-        var ours = batch.Where(o => o.FromHere).Select(o => o.Post).ToArray();
+        var ours = batch.Where(o => o.FromHere).ToArray();
         if (ours.Length > 0)
         {
-            _redis.GetSubscriber().Publish(NodesChannel, Serialize(new NodeMessage(_identity.NodeId, Posts: ours)), CommandFlags.FireAndForget);
+            var message = new NodeMessage(_identity.NodeId, Posts: ours.Select(o => o.Post).ToArray(), Readings: ours.Select(o => o.Reading).ToArray());
+            _redis.GetSubscriber().Publish(NodesChannel, Serialize(message), CommandFlags.FireAndForget);
         }
     }
 
@@ -326,12 +330,17 @@ public sealed partial class RoomFanout : BackgroundService
             return;
         }
 
-        foreach (var post in message.Posts ?? [])
+        var posts = message.Posts ?? [];
+        for (var i = 0; i < posts.Length; i++)
         {
-            if (!_queue.Writer.TryWrite(new Outgoing(post, FromHere: false)))
+            var post = posts[i];
+            var reading = message.Readings is { } readings && i < readings.Length ? readings[i] : PostReading.None;
+            if (!_queue.Writer.TryWrite(new Outgoing(post, reading, FromHere: false)))
             {
                 LogDropped(_log, post.RoomId, post.Seq);
             }
+
+            OtherNodesPost?.Invoke(post, reading);
         }
 
         PushPresenceHere(message.Presence ?? []);
@@ -421,7 +430,7 @@ public sealed partial class RoomFanout : BackgroundService
     [LoggerMessage(LogLevel.Warning, "Could not subscribe to other nodes' posts yet; retrying")]
     private static partial void LogSubscribeFailed(ILogger logger, Exception ex);
 
-    private sealed record Outgoing(PostDto Post, bool FromHere);
+    private sealed record Outgoing(PostDto Post, PostReading Reading, bool FromHere);
 
     [LoggerMessage(LogLevel.Warning, "Another node's phase change could not be pushed to this node's clients")]
     private static partial void LogPhasePushFailed(ILogger logger, Exception ex);
@@ -435,5 +444,5 @@ public sealed partial class RoomFanout : BackgroundService
     /// </summary>
     private sealed record NodeMessage(
         string Node, PostDto[]? Posts = null, PresenceDto[]? Presence = null, JamDto? Phase = null,
-        RoomNotice? Room = null, ModeratorNotice? Moderators = null);
+        RoomNotice? Room = null, ModeratorNotice? Moderators = null, PostReading[]? Readings = null);
 }
