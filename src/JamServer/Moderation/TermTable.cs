@@ -51,19 +51,18 @@ internal sealed class TermTable
         return distinct == ids.Length ? ids : ids[..distinct];
     }
 
-    public string Name(int id)
+    /// <summary>The terms with these numbers, read under one lock.</summary>
+    public string[] Names(ReadOnlySpan<int> ids)
     {
+        var names = new string[ids.Length];
         lock (_lock)
         {
-            return _terms[id];
+            for (var i = 0; i < ids.Length; i++)
+            {
+                names[i] = _terms[ids[i]];
+            }
         }
-    }
 
-    public int? Find(string term)
-    {
-        lock (_lock)
-        {
-            return _ids.TryGetValue(term, out var id) ? id : null;
-        }
+        return names;
     }
 }

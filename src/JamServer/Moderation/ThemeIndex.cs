@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace JamServer.Moderation;
@@ -13,7 +15,7 @@ namespace JamServer.Moderation;
 /// the expected one, smoothed by two posts so that a term needs volume as well as novelty. A theme needs
 /// V ≥ the minimum volume (3) and Lift &gt; 1, and themes rank by lift, then volume; with an empty baseline the lift
 /// grows with V alone, so the jam's first window ranks by volume. A word is left out when a phrase holding it is a
-/// theme too, found in at least 80% of the word's posts. Posts count only when they have a term (posts in other
+/// theme returned too, found in at least 80% of the word's posts. Posts count only when they have a term (posts in other
 /// languages do not). Times are exact: the window is (now − window, now], the baseline every earlier post.
 /// </para>
 /// Thread-safe: posts may be added while themes are queried; a query sees the posts added before it started and
@@ -39,7 +41,9 @@ public sealed class ThemeIndex
     private readonly ConcurrentDictionary<string, RoomTerms> _rooms = new(StringComparer.Ordinal);
     private readonly TermTable _terms = new();
     private readonly Lock _totalsLock = new();
-    private readonly Dictionary<int, int> _jamTotals = [];
+
+    /// <summary>The jam's posts holding each term (by number), ever; read for the baseline.</summary>
+    private int[] _jamTotals = new int[1024];
     private int _jamPosts;
 
     public ThemeIndex(int minVolume = DefaultMinVolume)
@@ -75,10 +79,15 @@ public sealed class ThemeIndex
         _rooms.GetOrAdd(roomId, static _ => new RoomTerms()).Add(new RoomTerms.Post(at.UtcTicks, ids, stored));
         lock (_totalsLock)
         {
+            if (ids[^1] >= _jamTotals.Length)
+            {
+                Array.Resize(ref _jamTotals, Math.Max(ids[^1] + 1, _jamTotals.Length * 2));
+            }
+
             _jamPosts++;
             foreach (var id in ids)
             {
-                CollectionsMarshal.GetValueRefOrAddDefault(_jamTotals, id, out _)++;
+                _jamTotals[id]++;
             }
         }
 
@@ -95,16 +104,15 @@ public sealed class ThemeIndex
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         var nowTicks = now.UtcTicks;
-        var startTicks = nowTicks - window.Ticks;
 
         // Every post since the window's start, of every room (the baseline is the jam's posts before it), copied
-        // out under each room's lock in turn; the scope's posts in the window are [scopeFrom, scopeTo).
+        // out under each room's lock in turn; the scope's are [scopeFrom, scopeTo).
         var since = new List<RoomTerms.Post>();
         int scopeFrom = 0, scopeTo = 0;
         foreach (var (id, room) in _rooms)
         {
             var from = since.Count;
-            room.CopyAfter(startTicks, since);
+            room.CopyAfter(nowTicks - window.Ticks, since);
             if (id == roomId)
             {
                 (scopeFrom, scopeTo) = (from, since.Count);
@@ -116,152 +124,207 @@ public sealed class ThemeIndex
             scopeTo = since.Count;
         }
 
-        var candidates = Tally(CollectionsMarshal.AsSpan(since)[scopeFrom..scopeTo], nowTicks, out var windowPosts);
-        RemoveBelow(candidates, _minVolume);
-        if (candidates.Count == 0)
+        // Term numbers are dense, so counting is indexing arrays; any number in the copied posts is below this count.
+        var termCount = _terms.Count;
+        var volumes = ArrayPool<int>.Shared.Rent(termCount);
+        var jamSince = ArrayPool<int>.Shared.Rent(termCount);
+        try
         {
-            return [];
+            Array.Clear(volumes, 0, termCount);
+            Array.Clear(jamSince, 0, termCount);
+            var all = CollectionsMarshal.AsSpan(since);
+            var scope = all[scopeFrom..scopeTo];
+            var windowPosts = Count(scope, long.MinValue, nowTicks, volumes);
+
+            // The jam's posts since the window's start: for the jam, its window and any posts later than now.
+            Count(all, roomId is null ? nowTicks : long.MinValue, long.MaxValue, jamSince);
+            if (roomId is null)
+            {
+                for (var id = 0; id < termCount; id++)
+                {
+                    jamSince[id] += volumes[id];
+                }
+            }
+
+            var rising = Rising(volumes, jamSince, termCount, windowPosts, since.Count);
+            var chosen = Choose(rising, top);
+            return chosen.Count == 0 ? [] : Themes(chosen, scope, nowTicks, volumes);
         }
-
-        var themes = Rank(candidates, windowPosts, BaselineOf(candidates, since));
-        return themes.Count > top ? themes[..top] : themes;
+        finally
+        {
+            ArrayPool<int>.Shared.Return(volumes);
+            ArrayPool<int>.Shared.Return(jamSince);
+        }
     }
 
-    private struct WindowTally
+    /// <summary>Counts each term's posts among those later than <paramref name="afterTicks"/> up to <paramref name="toTicks"/>; returns how many posts that is.</summary>
+    private static int Count(ReadOnlySpan<RoomTerms.Post> posts, long afterTicks, long toTicks, int[] volumes)
     {
-        public int Volume;
-        public int Scored;
-        public double ScoreSum;
-        public int SinceStart;
-    }
-
-    /// <summary>Each term's posts (and their scores) among those up to now.</summary>
-    private static Dictionary<int, WindowTally> Tally(ReadOnlySpan<RoomTerms.Post> posts, long nowTicks, out int counted)
-    {
-        var tally = new Dictionary<int, WindowTally>();
-        counted = 0;
+        var counted = 0;
         foreach (ref readonly var post in posts)
         {
-            if (post.Ticks > nowTicks)
+            if (post.Ticks > afterTicks && post.Ticks <= toTicks)
             {
-                continue;
-            }
-
-            counted++;
-            var scored = !float.IsNaN(post.Score);
-            foreach (var id in post.Terms)
-            {
-                ref var t = ref CollectionsMarshal.GetValueRefOrAddDefault(tally, id, out _);
-                t.Volume++;
-                if (scored)
+                counted++;
+                foreach (var id in post.Terms)
                 {
-                    t.Scored++;
-                    t.ScoreSum += post.Score;
+                    volumes[id]++;
                 }
             }
         }
 
-        return tally;
+        return counted;
     }
 
-    private static void RemoveBelow(Dictionary<int, WindowTally> tally, int minVolume)
+    private readonly record struct Candidate(int Id, int Volume, int BaselineVolume, double Lift);
+
+    /// <summary>The terms with the minimum volume whose volume exceeds what the baseline predicts, strongest first (ties by number).</summary>
+    private List<Candidate> Rising(int[] volumes, int[] jamSince, int termCount, int windowPosts, int jamPostsSince)
     {
-        foreach (var (id, t) in tally)
-        {
-            if (t.Volume < minVolume)
-            {
-                tally.Remove(id);
-            }
-        }
-    }
-
-    private readonly record struct Baseline(int Posts, Dictionary<int, int> Volumes);
-
-    /// <summary>The jam's posts before the window: the totals less what came since the window's start.</summary>
-    private Baseline BaselineOf(Dictionary<int, WindowTally> candidates, List<RoomTerms.Post> since)
-    {
-        foreach (var post in since)
-        {
-            foreach (var id in post.Terms)
-            {
-                ref var t = ref CollectionsMarshal.GetValueRefOrNullRef(candidates, id);
-                if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref t))
-                {
-                    t.SinceStart++;
-                }
-            }
-        }
-
-        var volumes = new Dictionary<int, int>(candidates.Count);
-        int posts;
+        var rising = new List<Candidate>();
         lock (_totalsLock)
         {
             // Posts added since the copy count in the totals only, so the baseline may hold a few of them: never below 0.
-            posts = Math.Max(0, _jamPosts - since.Count);
-            foreach (var (id, t) in candidates)
+            var baselinePosts = Math.Max(0, _jamPosts - jamPostsSince);
+            for (var id = 0; id < termCount; id++)
             {
-                volumes[id] = Math.Max(0, _jamTotals.GetValueOrDefault(id) - t.SinceStart);
-            }
-        }
-
-        return new Baseline(posts, volumes);
-    }
-
-    private List<Theme> Rank(Dictionary<int, WindowTally> window, int windowPosts, Baseline baseline)
-    {
-        var themes = new List<Theme>();
-        foreach (var (id, t) in window)
-        {
-            var baselineVolume = baseline.Volumes[id];
-            var expected = baseline.Posts == 0 ? 0 : (double)windowPosts * baselineVolume / baseline.Posts;
-            if (t.Volume <= expected)
-            {
-                continue;
-            }
-
-            themes.Add(new Theme(
-                _terms.Name(id),
-                t.Volume,
-                t.Scored == 0 ? null : t.ScoreSum / t.Scored,
-                (t.Volume + Smoothing) / (expected + Smoothing),
-                baselineVolume));
-        }
-
-        PreferPhrases(themes);
-        themes.Sort(static (a, b) =>
-            b.Lift.CompareTo(a.Lift) is not 0 and var byLift ? byLift
-            : b.Volume.CompareTo(a.Volume) is not 0 and var byVolume ? byVolume
-            : string.CompareOrdinal(a.Term, b.Term));
-        return themes;
-    }
-
-    /// <summary>Drops each word that a phrase among the themes covers (in at least <see cref="PhraseCover"/> of the word's posts).</summary>
-    private static void PreferPhrases(List<Theme> themes)
-    {
-        var byTerm = new Dictionary<string, Theme>(themes.Count, StringComparer.Ordinal);
-        foreach (var theme in themes)
-        {
-            byTerm[theme.Term] = theme;
-        }
-
-        var covered = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var theme in themes)
-        {
-            var space = theme.Term.IndexOf(' ', StringComparison.Ordinal);
-            if (space < 0)
-            {
-                continue;
-            }
-
-            foreach (var word in (string[])[theme.Term[..space], theme.Term[(space + 1)..]])
-            {
-                if (byTerm.TryGetValue(word, out var alone) && theme.Volume >= PhraseCover * alone.Volume)
+                var volume = volumes[id];
+                if (volume < _minVolume)
                 {
-                    covered.Add(word);
+                    continue;
+                }
+
+                var baseline = Math.Max(0, _jamTotals[id] - jamSince[id]);
+                var expected = baselinePosts == 0 ? 0 : (double)windowPosts * baseline / baselinePosts;
+                if (volume > expected)
+                {
+                    rising.Add(new Candidate(id, volume, baseline, (volume + Smoothing) / (expected + Smoothing)));
                 }
             }
         }
 
-        themes.RemoveAll(t => covered.Contains(t.Term));
+        rising.Sort(static (a, b) =>
+            b.Lift.CompareTo(a.Lift) is not 0 and var byLift ? byLift
+            : b.Volume.CompareTo(a.Volume) is not 0 and var byVolume ? byVolume
+            : a.Id.CompareTo(b.Id));
+        return rising;
+    }
+
+    /// <summary>
+    /// The first <paramref name="top"/> of the rising terms, equal ones in order of their text, leaving out each word
+    /// that a phrase chosen too covers (<see cref="PhraseCover"/>). Only the terms looked at are named.
+    /// </summary>
+    private List<(Candidate Candidate, string Term)> Choose(List<Candidate> rising, int top)
+    {
+        var chosen = new List<(Candidate Candidate, string Term)>(top + 2);
+        var i = 0;
+        while (i < rising.Count && chosen.Count < top)
+        {
+            var end = i + 1;
+            while (end < rising.Count && rising[end].Lift == rising[i].Lift && rising[end].Volume == rising[i].Volume)
+            {
+                end++;
+            }
+
+            var ids = new int[end - i];
+            for (var k = 0; k < ids.Length; k++)
+            {
+                ids[k] = rising[i + k].Id;
+            }
+
+            var names = _terms.Names(ids);
+            var ties = new List<(Candidate Candidate, string Term)>(ids.Length);
+            for (var k = 0; k < ids.Length; k++)
+            {
+                ties.Add((rising[i + k], names[k]));
+            }
+
+            ties.Sort(static (a, b) => string.CompareOrdinal(a.Term, b.Term));
+            foreach (var tie in ties)
+            {
+                if (chosen.Count == top)
+                {
+                    break;
+                }
+
+                ChooseOne(chosen, tie);
+            }
+
+            i = end;
+        }
+
+        return chosen;
+    }
+
+    private static void ChooseOne(List<(Candidate Candidate, string Term)> chosen, (Candidate Candidate, string Term) next)
+    {
+        var space = next.Term.IndexOf(' ', StringComparison.Ordinal);
+        if (space < 0)
+        {
+            foreach (var (candidate, term) in chosen)
+            {
+                if (Covers(term, candidate.Volume, next.Term, next.Candidate.Volume))
+                {
+                    return;
+                }
+            }
+        }
+        else
+        {
+            chosen.RemoveAll(c => Covers(next.Term, next.Candidate.Volume, c.Term, c.Candidate.Volume));
+        }
+
+        chosen.Add(next);
+    }
+
+    /// <summary>Whether the phrase holds the word and is in enough of its posts to stand for it.</summary>
+    private static bool Covers(string phrase, int phraseVolume, string word, int wordVolume)
+    {
+        var space = phrase.IndexOf(' ', StringComparison.Ordinal);
+        return space > 0
+            && phraseVolume >= PhraseCover * wordVolume
+            && (phrase.AsSpan(0, space).SequenceEqual(word) || phrase.AsSpan(space + 1).SequenceEqual(word));
+    }
+
+    /// <summary>The chosen terms as themes, with the mean score of the scored posts holding each (marked in <paramref name="marks"/>).</summary>
+    private static List<Theme> Themes(List<(Candidate Candidate, string Term)> chosen, ReadOnlySpan<RoomTerms.Post> scope, long nowTicks, int[] marks)
+    {
+        foreach (var (candidate, _) in chosen)
+        {
+            marks[candidate.Id] = 0;
+        }
+
+        for (var i = 0; i < chosen.Count; i++)
+        {
+            marks[chosen[i].Candidate.Id] = -(i + 1);
+        }
+
+        var scored = new int[chosen.Count];
+        var sums = new double[chosen.Count];
+        foreach (ref readonly var post in scope)
+        {
+            if (post.Ticks > nowTicks || float.IsNaN(post.Score))
+            {
+                continue;
+            }
+
+            foreach (var id in post.Terms)
+            {
+                if (marks[id] < 0)
+                {
+                    scored[-marks[id] - 1]++;
+                    sums[-marks[id] - 1] += post.Score;
+                }
+            }
+        }
+
+        var themes = new List<Theme>(chosen.Count);
+        for (var i = 0; i < chosen.Count; i++)
+        {
+            var (candidate, term) = chosen[i];
+            themes.Add(new Theme(term, candidate.Volume, scored[i] == 0 ? null : sums[i] / scored[i], candidate.Lift, candidate.BaselineVolume));
+        }
+
+        return themes;
     }
 }
