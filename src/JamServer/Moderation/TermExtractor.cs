@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Collections.Frozen;
 using System.Globalization;
 
 namespace JamServer.Moderation;
@@ -19,13 +21,15 @@ public static class TermExtractor
     private const int MinLength = 3;
     private const int MaxLength = 40;
 
-    private static readonly System.Collections.Frozen.FrozenSet<string> ShortTerms =
-        System.Collections.Frozen.FrozenSet.ToFrozenSet(["ai", "ar", "vr", "xr", "hr", "ux", "ui", "ml", "3d", "5g", "ev", "qa"], StringComparer.Ordinal);
+    private static readonly SearchValues<char> Whitespace = SearchValues.Create(" \t\r\n\u00a0");
 
-    private static readonly System.Collections.Frozen.FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> StopWords =
+    private static readonly FrozenSet<string> ShortTerms =
+        FrozenSet.ToFrozenSet(["ai", "ar", "vr", "xr", "hr", "ux", "ui", "ml", "3d", "5g", "ev", "qa"], StringComparer.Ordinal);
+
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> StopWords =
         EnglishStopWords.Words.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    private static readonly System.Collections.Frozen.FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> ShortTermLookup =
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> ShortTermLookup =
         ShortTerms.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>Whether posts in this language (e.g. "en", "en-GB") give terms.</summary>
@@ -138,8 +142,6 @@ public static class TermExtractor
         var word = end < 0 ? text : text[..end];
         return word.Contains("://", StringComparison.Ordinal) || word.StartsWith("www.", StringComparison.OrdinalIgnoreCase) ? word.Length : 0;
     }
-
-    private static readonly System.Buffers.SearchValues<char> Whitespace = System.Buffers.SearchValues.Create(" \t\r\n\u00a0");
 
     private static bool IsTokenChar(char c) =>
         char.IsLetterOrDigit(c) || c is '\'' or '\u2019' or '-'

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace JamServer.Moderation;
@@ -14,12 +13,12 @@ namespace JamServer.Moderation;
 /// term (E = 0 while the baseline is empty), and <c>Lift = (V + 2) / (E + 2)</c>: a ratio of the observed volume to
 /// the expected one, smoothed by two posts so that a term needs volume as well as novelty. A theme needs
 /// V ≥ the minimum volume (3) and Lift &gt; 1, and themes rank by lift, then volume; with an empty baseline the lift
-/// grows with V alone, so the jam's first window ranks by volume. A word is left out when a phrase holding it is a
-/// theme returned too, found in at least 80% of the word's posts. Posts count only when they have a term (posts in other
+/// grows with V alone, so the jam's first window ranks by volume. A word is left out when a phrase holding it is
+/// returned too and is in at least 80% of the word's posts. Posts count only when they have a term (posts in other
 /// languages do not). Times are exact: the window is (now − window, now], the baseline every earlier post.
 /// </para>
-/// Thread-safe: posts may be added while themes are queried; a query sees the posts added before it started and
-/// perhaps some added while it ran.
+/// Thread-safe: posts may be added while themes are queried; a query sees the posts added before it started, and a
+/// post added while it runs may count in the baseline only.
 /// </summary>
 public sealed class ThemeIndex
 {
@@ -76,7 +75,7 @@ public sealed class ThemeIndex
 
         var ids = _terms.Intern(terms);
         var stored = score is { } s && !double.IsNaN(s) ? (float)Math.Clamp(s, -1, 1) : float.NaN;
-        _rooms.GetOrAdd(roomId, static _ => new RoomTerms()).Add(new RoomTerms.Post(at.UtcTicks, ids, stored));
+        // Totals first: a query that copies this post then finds its terms counted in them.
         lock (_totalsLock)
         {
             if (ids[^1] >= _jamTotals.Length)
@@ -91,6 +90,7 @@ public sealed class ThemeIndex
             }
         }
 
+        _rooms.GetOrAdd(roomId, static _ => new RoomTerms()).Add(new RoomTerms.Post(at.UtcTicks, ids, stored));
         return true;
     }
 
@@ -194,7 +194,8 @@ public sealed class ThemeIndex
                     continue;
                 }
 
-                var baseline = Math.Max(0, _jamTotals[id] - jamSince[id]);
+                var total = id < _jamTotals.Length ? _jamTotals[id] : 0;
+                var baseline = Math.Max(0, total - jamSince[id]);
                 var expected = baselinePosts == 0 ? 0 : (double)windowPosts * baseline / baselinePosts;
                 if (volume > expected)
                 {

@@ -212,4 +212,20 @@ public sealed class ThemeIndexTests
         Assert.Equal(3000, _index.Emerging(null, Now, TimeSpan.FromHours(3)).Single(t => t.Term == "shared").Volume);
         Assert.Equal(600, _index.Emerging("r1", Now, TimeSpan.FromHours(3)).Single(t => t.Term == "shared").Volume);
     }
+
+    [Fact]
+    public async Task Themes_can_be_queried_while_posts_with_new_terms_are_added()
+    {
+        var writer = Task.Run(() => Parallel.For(0, 20_000, i =>
+            _index.Add("r" + (i % 5), "p" + i, Now.AddSeconds(-(i % 7200)), ["t" + (i % 500), "new" + i, "shared"], 0.1)));
+        while (!writer.IsCompleted)
+        {
+            Assert.All(_index.Emerging(null, Now, Hour), t => Assert.InRange(t.Volume, 3, 20_000));
+            Assert.All(_index.Emerging("r1", Now, Hour), t => Assert.InRange(t.Volume, 3, 4_000));
+        }
+
+        await writer;
+        var shared = Assert.Single(_index.Emerging(null, Now, TimeSpan.FromHours(3), top: 1));
+        Assert.Equal(("shared", 20_000), (shared.Term, shared.Volume));
+    }
 }
