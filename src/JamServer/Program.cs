@@ -4,7 +4,6 @@ using JamServer.Infrastructure;
 using JamServer.Jams;
 using JamServer.Live;
 using JamServer.Moderation;
-using JamServer.Moderation.Sentiment;
 using JamServer.Proposals;
 using JamServer.Rooms;
 using JamServer.Voting;
@@ -42,10 +41,8 @@ builder.Services
     .AddSingleton<BallotWriter>().AddHostedService(s => s.GetRequiredService<BallotWriter>())
     .AddSingleton<ShortlistPublisher>().AddHostedService(s => s.GetRequiredService<ShortlistPublisher>())
     .AddSingleton<TallyBroadcaster>().AddHostedService(s => s.GetRequiredService<TallyBroadcaster>())
-    .AddHostedService<PhaseClock>().AddHostedService<PresenceBroadcaster>()
-    .AddSingleton<Guidelines>().AddSingleton<PostModerator>()
-    .AddSingleton<LanguageDetector>().AddSingleton<ISentimentScorer, LexiconSentimentScorer>();
-builder.Services.AddOptions<ModerationOptions>().Bind(builder.Configuration.GetSection(ModerationOptions.Section));
+    .AddHostedService<PhaseClock>().AddHostedService<PresenceBroadcaster>();
+builder.AddJamModeration();
 
 var app = builder.Build();
 // A hub connection is one request that lasts hours: its request-log state would be held per connection.
@@ -63,10 +60,7 @@ app.MapPostsEndpoint();
 app.MapProposalsEndpoint();
 app.MapMyBallotEndpoints();
 app.MapShortlistEndpoints();
-Guidelines.MapGuidelinesEndpoint(app);
-app.MapFlagsEndpoint();
-app.MapAuditEndpoint();
-app.MapModeratePostEndpoints();
+app.MapModerationEndpoints();
 if (jam.DemoMode)
 {
     app.MapDemoSignIn();

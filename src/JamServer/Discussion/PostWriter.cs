@@ -14,6 +14,7 @@ public sealed class PostWriter(
     IDocumentStore store,
     Jams.JamState jam,
     Live.RoomFanout fanout,
+    Moderation.ModerationFeed moderation,
     ResiliencePipelineProvider<string> pipelines,
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<JamOptions> options,
@@ -52,6 +53,7 @@ public sealed class PostWriter(
         {
             lastSeq[written.RoomId] = Math.Max(lastSeq.GetValueOrDefault(written.RoomId), written.Seq);
             fanout.Publish(written);
+            moderation.Observe(written);
         }
 
         return Task.CompletedTask;

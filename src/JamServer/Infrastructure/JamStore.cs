@@ -67,6 +67,7 @@ public static class JamStore
         options.Events.MapEventType<Moderation.PostHidden>(Moderation.ReadAudit.HiddenType);
         options.Events.MapEventType<Moderation.PostRestored>(Moderation.ReadAudit.RestoredType);
         options.Events.MapEventType<Moderation.GuidelinesAccepted>("guidelines_accepted");
+        options.Events.MapEventType<Moderation.SentimentShiftRaised>("sentiment_shift_raised");
         options.Schema.For<Moderation.PostModeration>().Index(m => m.OpenFlagCount);
     }
 

@@ -23,4 +23,13 @@ public interface IJamClient
 
     /// <summary>To moderators: a participant flagged a post.</summary>
     Task FlagRaised(Moderation.FlagDto flag);
+
+    /// <summary>To moderators: a room's (or the jam's) current sentiment bucket changed; at most once a second each.</summary>
+    Task SentimentUpdated(Moderation.SentimentUpdateDto update);
+
+    /// <summary>To moderators: a room's or the jam's sentiment shifted.</summary>
+    Task SentimentShift(Moderation.ShiftAlertDto alert);
+
+    /// <summary>To moderators, every few seconds: participants online and posts per minute.</summary>
+    Task LiveCounts(Moderation.LiveCountsDto counts);
 }

@@ -189,6 +189,8 @@ public sealed partial class RoomFanout : BackgroundService
         }
     }
 
+    public bool HasModeratorsHere => !_moderators.IsEmpty;
+
     /// <summary>One message to the moderators on this node only: what every node works out for itself.</summary>
     public void PushToModeratorsHere(string method, object argument)
     {

@@ -14,3 +14,15 @@ public sealed record PostHidden(string PostId, string RoomId, string HiddenBy, s
 
 /// <summary>A moderator reviewed a post's flags and kept it (or made it again) visible.</summary>
 public sealed record PostRestored(string PostId, string RoomId, string RestoredBy, string Reason, DateTimeOffset RestoredAt);
+
+/// <summary>
+/// The analytics saw a room's (or, with <paramref name="RoomId"/> null, the jam's) sentiment shift; stored once under
+/// its <paramref name="AlertId"/> even when several nodes see it.
+/// </summary>
+public sealed record SentimentShiftRaised(
+    string AlertId, string? RoomId, string Kind, ShiftFigures Before, ShiftFigures After, IReadOnlyList<string> PostIds,
+    DateTimeOffset DetectedAt)
+{
+    public static SentimentShiftRaised From(SentimentShift shift) =>
+        new(shift.AlertId, shift.RoomId, shift.Kind, shift.Before, shift.After, shift.PostIds, shift.DetectedAt);
+}

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace JamServer.Moderation;
 
-/// <summary>The "Moderation" configuration section: the sentiment series and the shift alerts (docs/moderation-analytics.md).</summary>
+/// <summary>The "Moderation" configuration section: the sentiment series and the shift alerts (docs/moderation.md).</summary>
 public sealed class ModerationOptions
 {
     public const string Section = "Moderation";

@@ -67,12 +67,12 @@ public sealed class PostModerator(IDocumentStore store, RoomFanout fanout, IOpti
                 continue;
             }
 
-            Tell(post, facts);
+            Tell(post, facts, wasHidden);
             return state;
         }
     }
 
-    private void Tell(PostView post, IReadOnlyList<object> facts)
+    private void Tell(PostView post, IReadOnlyList<object> facts, bool wasHidden)
     {
         foreach (var fact in facts)
         {
@@ -84,7 +84,7 @@ public sealed class PostModerator(IDocumentStore store, RoomFanout fanout, IOpti
                 case PostHidden hidden:
                     fanout.PushToRoom(post.RoomId, nameof(IJamClient.PostHidden), new PostHiddenDto(post.Id, post.RoomId, post.Seq, hidden.ByCommunity));
                     break;
-                case PostRestored:
+                case PostRestored when wasHidden:
                     fanout.PushToRoom(post.RoomId, nameof(IJamClient.PostRestored), PostDto.From(post, seesHidden: true));
                     break;
             }

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace JamServer.Moderation;
 
 /// <summary>
-/// Watches each room and the whole jam for sentiment shifts (the rules are in docs/moderation-analytics.md).
+/// Watches each room and the whole jam for sentiment shifts (the rules are in docs/moderation.md).
 /// It must see each post once: feed it only posts that <see cref="SentimentSeries.Record"/> counted (as
 /// <see cref="ModerationAnalytics"/> does), in order of time give or take a window (a replay must go in order of
 /// time too, or the jam's windows skip the posts that come late).
