@@ -1,3 +1,4 @@
+using Marten;
 using Marten.Events.Projections;
 
 namespace JamServer.Discussion;
@@ -28,8 +29,24 @@ public sealed class PostView
     public static string KeyOf(string authorId, string clientId) => $"{authorId}\n{clientId}";
 }
 
+/// <summary>Inline: a post's view is written with its event, and marked hidden or visible with its moderation's.</summary>
 public sealed partial class PostViewProjection : EventProjection
 {
+    public static async Task Project(Moderation.PostHidden e, IDocumentOperations ops, CancellationToken ct) =>
+        await MarkAsync(e.PostId, hidden: true, ops, ct);
+
+    public static async Task Project(Moderation.PostRestored e, IDocumentOperations ops, CancellationToken ct) =>
+        await MarkAsync(e.PostId, hidden: false, ops, ct);
+
+    private static async Task MarkAsync(string postId, bool hidden, IDocumentOperations ops, CancellationToken ct)
+    {
+        if (await ops.LoadAsync<PostView>(postId, ct) is { } view && view.Hidden != hidden)
+        {
+            view.Hidden = hidden;
+            ops.Store(view);
+        }
+    }
+
     public static PostView Create(PostWritten e) => new()
     {
         Id = e.PostId,

@@ -24,17 +24,18 @@ public sealed record RoomNotice(string RoomId, PostHiddenDto? Hidden = null, Pos
 }
 
 /// <summary>A push to every node's moderators, as JSON between nodes.</summary>
-public sealed record ModeratorNotice(FlagDto? Flag = null)
+public sealed record ModeratorNotice(FlagDto? Flag = null, ShiftAlertDto? Shift = null)
 {
     [JsonIgnore]
-    public string Method => nameof(IJamClient.FlagRaised);
+    public string Method => Flag is not null ? nameof(IJamClient.FlagRaised) : nameof(IJamClient.SentimentShift);
 
     [JsonIgnore]
-    public object Argument => Flag!;
+    public object Argument => (object?)Flag ?? Shift!;
 
     public static ModeratorNotice Of(string method, object argument) => (method, argument) switch
     {
-        (nameof(IJamClient.FlagRaised), FlagDto flag) => new(flag),
+        (nameof(IJamClient.FlagRaised), FlagDto flag) => new(Flag: flag),
+        (nameof(IJamClient.SentimentShift), ShiftAlertDto shift) => new(Shift: shift),
         _ => throw new ArgumentException($"{method} is not a moderator notice.", nameof(method)),
     };
 }

@@ -88,7 +88,7 @@ public sealed partial class RoomFanout : BackgroundService
     /// <summary>Never waits: with the queue full, the post is left to catch-up (TryWrite is false in Wait mode).</summary>
     public void Publish(PostWritten written)
     {
-        if (!_queue.Writer.TryWrite(new Outgoing(PostDto.From(written), new PostReading(written.Language, written.Sentiment), FromHere: true)))
+        if (!_queue.Writer.TryWrite(Outgoing.Of(PostDto.From(written), new PostReading(written.Language, written.Sentiment), fromHere: true)))
         {
             LogDropped(_log, written.RoomId, written.Seq);
         }
@@ -142,14 +142,17 @@ public sealed partial class RoomFanout : BackgroundService
 
     private void Deliver(List<Outgoing> batch)
     {
-        foreach (var room in batch.GroupBy(o => o.Post.RoomId, StringComparer.Ordinal))
+        foreach (var room in batch.GroupBy(o => o.RoomId, StringComparer.Ordinal))
         {
             if (!_rooms.TryGetValue(room.Key, out var members) || members.IsEmpty)
             {
                 continue;
             }
 
-            var messages = room.Select(o => (HubMessage)new InvocationMessage(nameof(IJamClient.PostAdded), [o.Post])).ToList();
+            var messages = room.Select(o => o.Post is { } post
+                    ? (HubMessage)new InvocationMessage(nameof(IJamClient.PostAdded), [post])
+                    : new InvocationMessage(o.Notice!.Method, [o.Notice.Argument]))
+                .ToList();
             var serialized = new SerializedHubMessage(messages.Count == 1 ? messages[0] : new BatchMessage(messages));
             foreach (var member in members.Values)
             {
@@ -168,12 +171,16 @@ public sealed partial class RoomFanout : BackgroundService
         }
     }
 
-    /// <summary>One message to the members of a room on every node (a post hidden or restored).</summary>
+    /// <summary>
+    /// One message to the members of a room on every node (a post hidden or restored), in line with the room's posts,
+    /// so that it never overtakes the post it is about.
+    /// </summary>
     public void PushToRoom(string roomId, string method, object argument)
     {
-        var notice = RoomNotice.Of(roomId, method, argument);
-        PushToRoomHere(notice);
-        _redis.GetSubscriber().Publish(NodesChannel, Serialize(new NodeMessage(_identity.NodeId, Room: notice)), CommandFlags.FireAndForget);
+        if (!_queue.Writer.TryWrite(Outgoing.Of(RoomNotice.Of(roomId, method, argument), fromHere: true)))
+        {
+            LogNoticeDropped(_log, method, roomId);
+        }
     }
 
     /// <summary>From now on the connection gets what is pushed to moderators.</summary>
@@ -212,18 +219,6 @@ public sealed partial class RoomFanout : BackgroundService
         var notice = ModeratorNotice.Of(method, argument);
         PushToModeratorsHere(method, argument);
         _redis.GetSubscriber().Publish(NodesChannel, Serialize(new NodeMessage(_identity.NodeId, Moderators: notice)), CommandFlags.FireAndForget);
-    }
-
-    private void PushToRoomHere(RoomNotice notice)
-    {
-        if (_rooms.TryGetValue(notice.RoomId, out var members) && !members.IsEmpty)
-        {
-            var serialized = new SerializedHubMessage(new InvocationMessage(notice.Method, [notice.Argument]));
-            foreach (var member in members.Values)
-            {
-                Write(member, serialized);
-            }
-        }
     }
 
     /// <summary>Rooms' online counts to their members on every node.</summary>
@@ -293,10 +288,15 @@ public sealed partial class RoomFanout : BackgroundService
 
     private void PublishToOtherNodes(List<Outgoing> batch)
     {
-        var ours = batch.Where(o => o.FromHere).ToArray();
-        if (ours.Length > 0)
+        var posts = batch.Where(o => o is { FromHere: true, Post: not null }).ToArray();
+        var notices = batch.Where(o => o is { FromHere: true, Notice: not null }).Select(o => o.Notice!).ToArray();
+        if (posts.Length > 0 || notices.Length > 0)
         {
-            var message = new NodeMessage(_identity.NodeId, Posts: ours.Select(o => o.Post).ToArray(), Readings: ours.Select(o => o.Reading).ToArray());
+            var message = new NodeMessage(
+                _identity.NodeId,
+                Posts: posts.Length == 0 ? null : posts.Select(o => o.Post!).ToArray(),
+                Readings: posts.Length == 0 ? null : posts.Select(o => o.Reading!).ToArray(),
+                Notices: notices.Length == 0 ? null : notices);
             _redis.GetSubscriber().Publish(NodesChannel, Serialize(message), CommandFlags.FireAndForget);
         }
     }
@@ -337,7 +337,7 @@ public sealed partial class RoomFanout : BackgroundService
         {
             var post = posts[i];
             var reading = message.Readings is { } readings && i < readings.Length ? readings[i] : PostReading.None;
-            if (!_queue.Writer.TryWrite(new Outgoing(post, reading, FromHere: false)))
+            if (!_queue.Writer.TryWrite(Outgoing.Of(post, reading, fromHere: false)))
             {
                 LogDropped(_log, post.RoomId, post.Seq);
             }
@@ -345,12 +345,16 @@ public sealed partial class RoomFanout : BackgroundService
             OtherNodesPost?.Invoke(post, reading);
         }
 
-        PushPresenceHere(message.Presence ?? []);
-        if (message.Room is { } room)
+        // After the message's posts: a notice about one of them comes after it.
+        foreach (var notice in message.Notices ?? [])
         {
-            PushToRoomHere(room);
+            if (!_queue.Writer.TryWrite(Outgoing.Of(notice, fromHere: false)))
+            {
+                LogNoticeDropped(_log, notice.Method, notice.RoomId);
+            }
         }
 
+        PushPresenceHere(message.Presence ?? []);
         if (message.Moderators is { } moderators)
         {
             PushToModeratorsHere(moderators.Method, moderators.Argument);
@@ -432,7 +436,16 @@ public sealed partial class RoomFanout : BackgroundService
     [LoggerMessage(LogLevel.Warning, "Could not subscribe to other nodes' posts yet; retrying")]
     private static partial void LogSubscribeFailed(ILogger logger, Exception ex);
 
-    private sealed record Outgoing(PostDto Post, PostReading Reading, bool FromHere);
+    /// <summary>A post, or a notice about one, for a room's members; <see cref="FromHere"/> when this node made it.</summary>
+    private sealed record Outgoing(string RoomId, PostDto? Post, PostReading? Reading, RoomNotice? Notice, bool FromHere)
+    {
+        public static Outgoing Of(PostDto post, PostReading reading, bool fromHere) => new(post.RoomId, post, reading, null, fromHere);
+
+        public static Outgoing Of(RoomNotice notice, bool fromHere) => new(notice.RoomId, null, null, notice, fromHere);
+    }
+
+    [LoggerMessage(LogLevel.Warning, "The fan-out queue is full; {Method} for room {RoomId} is not pushed (readers see it on their next read)")]
+    private static partial void LogNoticeDropped(ILogger logger, string method, string roomId);
 
     [LoggerMessage(LogLevel.Warning, "Another node's phase change could not be pushed to this node's clients")]
     private static partial void LogPhasePushFailed(ILogger logger, Exception ex);
@@ -446,5 +459,5 @@ public sealed partial class RoomFanout : BackgroundService
     /// </summary>
     private sealed record NodeMessage(
         string Node, PostDto[]? Posts = null, PresenceDto[]? Presence = null, JamDto? Phase = null,
-        RoomNotice? Room = null, ModeratorNotice? Moderators = null, PostReading[]? Readings = null);
+        ModeratorNotice? Moderators = null, PostReading[]? Readings = null, RoomNotice[]? Notices = null);
 }

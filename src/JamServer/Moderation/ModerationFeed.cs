@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using System.Threading.Channels;
 using JamServer.Discussion;
 using JamServer.Infrastructure;
@@ -7,25 +6,32 @@ using JamServer.Live;
 using JamServer.Moderation.Sentiment;
 using JamServer.Rooms;
 using Marten;
+using Microsoft.Extensions.Options;
 
 namespace JamServer.Moderation;
 
 /// <summary>
 /// Feeds <see cref="ModerationAnalytics"/> with every committed post of the jam: first the stored ones, in the order
-/// they were stored, then this node's and other nodes' as they commit. Away from the writers and the fan-out, so that
-/// neither waits for it. Tells this node's moderators what changed: each changed bucket at most once a second, each
-/// shift at once (and stores it), and the live counts every few seconds.
+/// they were stored, then this node's and other nodes' as they commit. Messages between nodes are at most once, so
+/// every few seconds it also compares each room's last seq in the store with the posts it recorded and reads what it
+/// missed. It works apart from the writers and the fan-out, so that neither waits for it. It tells this node's
+/// moderators what changed: each changed bucket at most once a second and the live counts every few seconds; a shift
+/// is stored first, and the node that stored it tells every node's moderators.
 /// </summary>
 public sealed partial class ModerationFeed : BackgroundService
 {
     public static readonly TimeSpan PushInterval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan CountsInterval = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan GapCheckInterval = TimeSpan.FromSeconds(10);
     private const int Capacity = 200_000;
 
     private readonly Channel<ObservedPost> _posts = Channel.CreateBounded<ObservedPost>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _changed = new(StringComparer.Ordinal);
+    /// <summary>Buckets changed since the last push: (room or "" for the jam, the bucket's start) → a time inside it.</summary>
+    private readonly ConcurrentDictionary<(string Scope, long Bucket), DateTimeOffset> _changed = new();
+
+    private readonly Dictionary<string, RoomSeqs> _recorded = new(StringComparer.Ordinal);
     private readonly IDocumentStore _store;
     private readonly ModerationAnalytics _analytics;
     private readonly RoomFanout _fanout;
@@ -33,11 +39,13 @@ public sealed partial class ModerationFeed : BackgroundService
     private readonly RoomCatalog _rooms;
     private readonly ISentimentScorer _scorer;
     private readonly TimeProvider _clock;
+    private readonly TimeSpan _window;
     private readonly ILogger<ModerationFeed> _log;
+    private volatile bool _ready;
 
     public ModerationFeed(
         IDocumentStore store, ModerationAnalytics analytics, RoomFanout fanout, RoomPresence presence, RoomCatalog rooms,
-        ISentimentScorer scorer, TimeProvider clock, ILogger<ModerationFeed> log)
+        ISentimentScorer scorer, IOptions<ModerationOptions> options, TimeProvider clock, ILogger<ModerationFeed> log)
     {
         _store = store;
         _analytics = analytics;
@@ -45,18 +53,18 @@ public sealed partial class ModerationFeed : BackgroundService
         _presence = presence;
         _rooms = rooms;
         _scorer = scorer;
+        _window = options.Value.ShiftWindow;
         _clock = clock;
         _log = log;
-        fanout.OtherNodesPost += (post, reading) =>
-            Enqueue(new ObservedPost(post.PostId, post.RoomId, post.Body, reading.Language, reading.Score, new DateTimeOffset(post.CreatedAt, TimeSpan.Zero)));
+        fanout.OtherNodesPost += (post, reading) => Enqueue(new ObservedPost(
+            post.PostId, post.RoomId, post.Seq, post.Body, reading.Language, reading.Score, new DateTimeOffset(post.CreatedAt, TimeSpan.Zero)));
     }
 
     /// <summary>True once the stored posts are all recorded: until then the figures are incomplete.</summary>
-    public bool Ready { get; private set; }
+    public bool Ready => _ready;
 
     /// <summary>A post this node committed.</summary>
-    public void Observe(PostWritten written) =>
-        Enqueue(new ObservedPost(written.PostId, written.RoomId, written.Body, written.Language, written.Sentiment, written.WrittenAt));
+    public void Observe(PostWritten written) => Enqueue(ObservedPost.From(written));
 
     private void Enqueue(ObservedPost post)
     {
@@ -70,9 +78,23 @@ public sealed partial class ModerationFeed : BackgroundService
     {
         try
         {
-            await RebuildAsync(stoppingToken);
-            Ready = true;
-            await Task.WhenAll(RecordLiveAsync(stoppingToken), PushAsync(stoppingToken));
+            for (var delay = TimeSpan.FromSeconds(1); ; delay = delay * 2 > TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(30) : delay * 2)
+            {
+                try
+                {
+                    // A second try records only what the first did not: the figures drop posts seen before.
+                    await RebuildAsync(stoppingToken);
+                    break;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogRebuildFailed(_log, ex, delay);
+                    await Task.Delay(delay, _clock, stoppingToken);
+                }
+            }
+
+            _ready = true;
+            await Task.WhenAll(RecordLiveAsync(stoppingToken), PushAsync(stoppingToken), FillGapsAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -83,6 +105,7 @@ public sealed partial class ModerationFeed : BackgroundService
     private async Task RebuildAsync(CancellationToken ct)
     {
         var shifts = new List<SentimentShift>();
+        var serializer = _store.Options.Serializer();
         await using (var connection = _store.Storage.Database.CreateConnection())
         {
             await connection.OpenAsync(ct);
@@ -91,13 +114,17 @@ public sealed partial class ModerationFeed : BackgroundService
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                var written = JsonSerializer.Deserialize<PostWritten>(reader.GetString(0))!;
-                var (language, score) = written.Language is null
-                    ? _scorer.Score(written.Body) is var reading ? (reading.Language, reading.Score) : default
-                    : (written.Language, written.Sentiment);
-                if (_analytics.Record(written.RoomId, written.PostId, written.WrittenAt, score, language, written.Body) is { } result)
+                try
                 {
-                    shifts.AddRange(result.Shifts);
+                    var post = ObservedPost.From(await serializer.FromJsonAsync<PostWritten>(reader, 0, ct));
+                    if (Record(post) is { } result)
+                    {
+                        shifts.AddRange(result.Shifts);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not Npgsql.NpgsqlException)
+                {
+                    LogRecordFailed(_log, ex, "(a stored post)");
                 }
             }
         }
@@ -109,24 +136,45 @@ public sealed partial class ModerationFeed : BackgroundService
         }
     }
 
+    private RecordResult? Record(ObservedPost post)
+    {
+        var (language, score) = post.Language is null && _scorer.Score(post.Body) is var reading
+            ? (reading.Language, reading.Score)
+            : (post.Language, post.Score);
+        var result = _analytics.Record(post.RoomId, post.PostId, post.At, score, language, post.Body);
+        lock (_recorded)
+        {
+            if (!_recorded.TryGetValue(post.RoomId, out var seqs))
+            {
+                _recorded[post.RoomId] = seqs = new RoomSeqs();
+            }
+
+            seqs.Add(post.Seq);
+        }
+
+        return result;
+    }
+
     private async Task RecordLiveAsync(CancellationToken ct)
     {
         await foreach (var post in _posts.Reader.ReadAllAsync(ct))
         {
             try
             {
-                if (_analytics.Record(post.RoomId, post.PostId, post.At, post.Score, post.Language, post.Body) is not { } result)
+                if (Record(post) is not { } result)
                 {
                     continue;
                 }
 
-                _changed[post.RoomId] = post.At;
-                _changed[""] = post.At;
+                var bucket = BucketOf(post.At);
+                _changed[(post.RoomId, bucket)] = post.At;
+                _changed[("", bucket)] = post.At;
                 foreach (var shift in result.Shifts)
                 {
-                    var raised = SentimentShiftRaised.From(shift);
-                    _fanout.PushToModeratorsHere(nameof(IJamClient.SentimentShift), ShiftAlertDto.From(raised));
-                    await StoreAsync(shift, ct);
+                    if (await StoreAsync(shift, ct))
+                    {
+                        _fanout.PushToModerators(nameof(IJamClient.SentimentShift), ShiftAlertDto.From(SentimentShiftRaised.From(shift)));
+                    }
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -136,21 +184,70 @@ public sealed partial class ModerationFeed : BackgroundService
         }
     }
 
-    private async Task StoreAsync(SentimentShift shift, CancellationToken ct)
+    private long BucketOf(DateTimeOffset at) => (at - DateTimeOffset.UnixEpoch).Ticks / _analytics.Series.BucketSize.Ticks;
+
+    /// <summary>True when this call stored the shift; false when it was stored before (by any node) or could not be.</summary>
+    private async Task<bool> StoreAsync(SentimentShift shift, CancellationToken ct)
     {
         try
         {
             await using var session = _store.LightweightSession();
             session.Events.StartStream(shift.AlertId, SentimentShiftRaised.From(shift));
             await session.SaveChangesAsync(ct);
+            return true;
         }
         catch (Exception ex) when (Resilience.IsConflict(ex))
         {
-            // Another node stored it first.
+            return false;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogStoreFailed(_log, ex, shift.AlertId);
+            return false;
+        }
+    }
+
+    /// <summary>Reads the posts this node missed (a message from another node lost on the way) from the store.</summary>
+    private async Task FillGapsAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(GapCheckInterval, _clock);
+        while (await timer.WaitForNextTickAsync(ct))
+        {
+            try
+            {
+                foreach (var room in await _rooms.LoadAllAsync(ct))
+                {
+                    long recorded;
+                    lock (_recorded)
+                    {
+                        recorded = _recorded.TryGetValue(room.Id, out var seqs) ? seqs.Contiguous : 0;
+                    }
+
+                    if (room.LastSeq > recorded)
+                    {
+                        await ReadMissedAsync(room.Id, recorded, ct);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogGapCheckFailed(_log, ex);
+            }
+        }
+    }
+
+    private async Task ReadMissedAsync(string roomId, long after, CancellationToken ct)
+    {
+        await using var session = _store.QuerySession();
+        var posts = await session.Query<PostView>()
+            .Where(p => p.RoomId == roomId && p.Seq > after)
+            .OrderBy(p => p.Seq)
+            .Take(ReadPosts.MaxLimit)
+            .ToListAsync(ct);
+        foreach (var post in posts)
+        {
+            // Those already recorded are dropped by the figures; the rest go in line with the live ones.
+            Enqueue(new ObservedPost(post.Id, post.RoomId, post.Seq, post.Body, post.Language, post.Sentiment, post.CreatedAt));
         }
     }
 
@@ -162,12 +259,11 @@ public sealed partial class ModerationFeed : BackgroundService
         {
             try
             {
-                foreach (var scope in _changed.Keys)
+                foreach (var key in _changed.Keys)
                 {
-                    if (_changed.TryRemove(scope, out var at)
-                        && _analytics.Series.BucketAt(scope.Length == 0 ? null : scope, at) is { } bucket)
+                    var roomId = key.Scope.Length == 0 ? null : key.Scope;
+                    if (_changed.TryRemove(key, out var at) && _analytics.Series.BucketAt(roomId, at) is { } bucket)
                     {
-                        var roomId = scope.Length == 0 ? null : scope;
                         _fanout.PushToModeratorsHere(
                             nameof(IJamClient.SentimentUpdated), new SentimentUpdateDto(roomId, SentimentBucketDto.From(bucket)));
                     }
@@ -198,17 +294,26 @@ public sealed partial class ModerationFeed : BackgroundService
             rooms.Select(r => new RoomCountsDto(r.Id, online[r.Id], rates.GetValueOrDefault(r.Id))).ToList());
     }
 
-    private sealed record ObservedPost(string PostId, string RoomId, string Body, string? Language, double? Score, DateTimeOffset At);
+    private sealed record ObservedPost(string PostId, string RoomId, long Seq, string Body, string? Language, double? Score, DateTimeOffset At)
+    {
+        public static ObservedPost From(PostWritten e) => new(e.PostId, e.RoomId, e.Seq, e.Body, e.Language, e.Sentiment, e.WrittenAt);
+    }
 
-    [LoggerMessage(LogLevel.Warning, "The moderation feed is full; post {PostId} is left out of the figures until the next start")]
+    [LoggerMessage(LogLevel.Warning, "The moderation feed is full; post {PostId} waits for the next gap check")]
     private static partial void LogDropped(ILogger logger, string postId);
 
     [LoggerMessage(LogLevel.Error, "Post {PostId} could not be recorded in the moderation figures")]
     private static partial void LogRecordFailed(ILogger logger, Exception ex, string postId);
 
-    [LoggerMessage(LogLevel.Warning, "Sentiment shift {AlertId} could not be stored; moderators on this node were told")]
+    [LoggerMessage(LogLevel.Warning, "Sentiment shift {AlertId} could not be stored, so it is not pushed")]
     private static partial void LogStoreFailed(ILogger logger, Exception ex, string alertId);
 
     [LoggerMessage(LogLevel.Warning, "A push to moderators failed")]
     private static partial void LogPushFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(LogLevel.Error, "Rebuilding the moderation figures from the stored posts failed; trying again in {Delay}")]
+    private static partial void LogRebuildFailed(ILogger logger, Exception ex, TimeSpan delay);
+
+    [LoggerMessage(LogLevel.Warning, "Checking the moderation figures for missed posts failed; the next check tries again")]
+    private static partial void LogGapCheckFailed(ILogger logger, Exception ex);
 }

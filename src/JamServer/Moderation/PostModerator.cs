@@ -12,6 +12,8 @@ namespace JamServer.Moderation;
 /// </summary>
 public sealed class PostModerator(IDocumentStore store, RoomFanout fanout, IOptions<ModerationOptions> options, TimeProvider clock)
 {
+    private const int MaxAttempts = 20;
+
     public async Task<FlagAck> FlagAsync(FlagPost.Command command, CancellationToken ct)
     {
         var state = await ApplyAsync(command.PostId, (s, now) => FlagPost.Decide(command, s, options.Value.FlagThreshold, now), ct);
@@ -50,20 +52,24 @@ public sealed class PostModerator(IDocumentStore store, RoomFanout fanout, IOpti
                 state.Apply(fact);
             }
 
+            // The post's view follows its hide or restore in the same transaction (PostViewProjection).
             session.Store(state);
-            if (state.Hidden != wasHidden)
-            {
-                post.Hidden = state.Hidden;
-                session.Store(post);
-            }
+            post.Hidden = state.Hidden;
 
             try
             {
                 await session.SaveChangesAsync(ct);
             }
-            catch (Exception ex) when (Resilience.IsConflict(ex) && attempt < 5)
+            catch (Exception ex) when (Resilience.IsConflict(ex))
             {
-                // Someone else flagged or reviewed the post meanwhile: decide again on what they left.
+                // Someone else flagged or reviewed the post meanwhile: decide again on what they left, after a short
+                // random pause so that a crowd flagging one post at once spreads out.
+                if (attempt >= MaxAttempts)
+                {
+                    throw new JamException(ErrorCodes.Unavailable, "The post is being moderated by many at once; try again.");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 + (10 * attempt))), clock, ct);
                 continue;
             }
 

@@ -14,7 +14,8 @@ public static class ReadAlerts
 
     public static void MapAlertEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/moderation/alerts", async (string? roomId, int? limit, IQuerySession session, CancellationToken ct) =>
+        app.MapGet("/api/moderation/alerts", async (
+                string? roomId, int? limit, IQuerySession session, Rooms.RoomCatalog rooms, CancellationToken ct) =>
             {
                 if (limit is < 1 or > MaxLimit)
                 {
@@ -24,15 +25,19 @@ public static class ReadAlerts
                 IQueryable<SentimentShiftRaised> query = session.Events.QueryRawEventDataOnly<SentimentShiftRaised>();
                 if (!string.IsNullOrEmpty(roomId))
                 {
-                    query = query.Where(a => a.RoomId == roomId);
+                    var room = await rooms.FindAsync(roomId, ct) ?? throw JamException.NotFound($"There is no room '{roomId}'.");
+                    query = query.Where(a => a.RoomId == room.Id);
                 }
 
                 var alerts = await query.OrderByDescending(a => a.DetectedAt).Take(limit ?? 100).ToListAsync(ct);
                 return alerts.Select(ShiftAlertDto.From).ToList();
             })
             .RequireAuthorization(Roles.Moderation);
-        app.MapGet("/api/moderation/counts", (ModerationFeed feed, TimeProvider clock, CancellationToken ct) =>
-                feed.CountAsync(clock.GetUtcNow(), ct))
+        app.MapGet("/api/moderation/counts", async (ModerationFeed feed, Rooms.RoomCatalog rooms, TimeProvider clock, CancellationToken ct) =>
+            {
+                await ModerationScope.RoomAsync(null, rooms, feed, ct);
+                return await feed.CountAsync(clock.GetUtcNow(), ct);
+            })
             .RequireAuthorization(Roles.Moderation);
     }
 }

@@ -9,14 +9,18 @@ namespace JamServer.Moderation;
 /// scored post when the rule first held, not a clock's.
 /// </summary>
 public sealed record SentimentShift(
-    string? RoomId, string Kind, ShiftFigures Before, ShiftFigures After, IReadOnlyList<string> PostIds, DateTimeOffset DetectedAt)
+    string? RoomId, string Kind, ShiftFigures Before, ShiftFigures After, IReadOnlyList<string> PostIds, DateTimeOffset DetectedAt,
+    TimeSpan Window)
 {
     /// <summary>
-    /// Made from the scope, the kind and the moment, so that nodes that saw the same posts in the same order name the
-    /// same shift alike and it can be stored once (insert if absent).
+    /// Made from the scope, the kind and the window-long slot of time it was seen in (counted from the Unix epoch), not
+    /// from the exact moment: nodes that saw the posts in a slightly different order, or a node rebuilding at start,
+    /// name the same shift alike, and it is stored once (insert if absent). Two shifts of one kind in one scope are
+    /// at least a window apart (the move's cooldown; a crossing must cross back first), so they rarely share a slot.
     /// </summary>
-    public string AlertId =>
-        string.Create(CultureInfo.InvariantCulture, $"shift:{(RoomId is null ? "jam" : "room:" + RoomId)}:{Kind}:{DetectedAt.UtcTicks}");
+    public string AlertId => string.Create(
+        CultureInfo.InvariantCulture,
+        $"shift:{(RoomId is null ? "jam" : "room:" + RoomId)}:{Kind}:{(DetectedAt - DateTimeOffset.UnixEpoch).Ticks / Window.Ticks}");
 }
 
 /// <summary>

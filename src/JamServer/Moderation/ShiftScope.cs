@@ -192,7 +192,7 @@ internal sealed class ShiftScope(string? roomId, ShiftRules rules)
         mean <= -rules.Margin ? Mood.Negative : mean >= rules.Margin ? Mood.Constructive : Mood.Unknown;
 
     private SentimentShift Shift(string kind, ShiftFigures before, ShiftFigures after, bool upward) =>
-        new(roomId, kind, before, after, Strongest(upward), new DateTimeOffset(_newest, TimeSpan.Zero));
+        new(roomId, kind, before, after, Strongest(upward), new DateTimeOffset(_newest, TimeSpan.Zero), TimeSpan.FromTicks(rules.WindowTicks));
 
     /// <summary>The after window's posts pulling hardest up (or down), strongest first; ties go to the newer post, then the smaller id.</summary>
     private string[] Strongest(bool upward)

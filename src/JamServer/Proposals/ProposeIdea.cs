@@ -77,6 +77,11 @@ public sealed partial class ProposeIdea(IDocumentStore store, JamState jam, Live
             throw JamException.NotFound($"There is no thread '{command.ThreadId}' in room '{command.RoomId}'.");
         }
 
+        if (thread.Hidden)
+        {
+            throw JamException.InvalidInput($"Thread '{command.ThreadId}' is hidden by moderation; it cannot become a proposal.");
+        }
+
         return new ProposalMade(
             ProposalIdOf(thread.Id), thread.RoomId, thread.Id, command.Title, command.Summary,
             command.AuthorId, command.AuthorName, command.ClientId, now);

@@ -79,6 +79,11 @@ public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, RoomFanou
             throw JamException.InvalidInput("LeaveRoom needs a roomId.");
         }
 
+        if (roomId == RoomPresence.Jam)
+        {
+            throw JamException.InvalidInput("The jam as a whole is left by closing the connection, not by LeaveRoom.");
+        }
+
         fanout.Leave(context.ConnectionId, roomId);
         await presence.ExitAsync(context.ConnectionId, context.User!.ParticipantId(), roomId);
     }

@@ -26,6 +26,12 @@ public sealed class BadInputTests(JamServerFixture jam)
         { "INVALID_INPUT", "JoinRoom", ["oceans", "not-a-number"] },
         { "INVALID_INPUT", "JoinRoom", ["oceans"] },
         { "INVALID_INPUT", "NoSuchMethod", [] },
+        { "INVALID_INPUT", "LeaveRoom", ["*"] },
+        { "INVALID_INPUT", "Flag", ["", "spam"] },
+        { "INVALID_INPUT", "Flag", ["some-post", "boring"] },
+        { "NOT_FOUND", "Flag", ["no-such-post", "spam"] },
+        { "FORBIDDEN", "HidePost", ["some-post", "why"] },
+        { "FORBIDDEN", "RestorePost", ["some-post", "why"] },
     };
 
     [Theory]

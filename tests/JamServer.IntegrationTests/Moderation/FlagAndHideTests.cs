@@ -201,4 +201,15 @@ public sealed class FlagAndHideTests(JamServerFixture jam)
         Assert.True(ack.Hidden);
         await AssertRefusedAsync("INVALID_INPUT", () => organizer.Connection.InvokeAsync<ModerationAck>("RestorePost", post.PostId, " "));
     }
+
+    [Fact]
+    public async Task A_hidden_thread_cannot_become_a_proposal()
+    {
+        await using var author = await jam.ConnectAsync();
+        await using var moderator = await jam.ConnectAsync("moderator");
+        var thread = await author.PostAsync(Room, "Our client's unreleased roadmap says they will switch suppliers.");
+        await moderator.Connection.InvokeAsync<ModerationAck>("HidePost", thread.PostId, "Confidential client plans").Timely();
+
+        await AssertRefusedAsync("INVALID_INPUT", () => author.ProposeAsync(Room, thread.PostId, "Switch suppliers"));
+    }
 }

@@ -161,6 +161,7 @@ public sealed class SentimentTests(SmallScaleModerationFixture jam)
     [InlineData("api/moderation/sentiment?from=yesterday", HttpStatusCode.BadRequest)]
     [InlineData("api/moderation/sentiment?roomId=no-such-room", HttpStatusCode.NotFound)]
     [InlineData("api/moderation/alerts?limit=0", HttpStatusCode.BadRequest)]
+    [InlineData("api/moderation/alerts?roomId=no-such-room", HttpStatusCode.NotFound)]
     public async Task Bad_queries_for_moderation_figures_get_a_clear_error(string path, HttpStatusCode status)
     {
         using var http = jam.Server.As(await jam.SignInAsync("moderator"));

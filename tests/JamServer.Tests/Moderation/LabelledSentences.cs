@@ -28,23 +28,34 @@ public sealed class LabelledSentences
     {
         var confusion = new int[Classes.Length, Classes.Length];
         var misses = new List<string>();
+        var unscored = 0;
         foreach (var (label, text) in Sentences)
         {
             var reading = scorer.Score(text);
-            var predicted = reading.Class ?? SentimentClass.Neutral;
-            confusion[Array.IndexOf(Classes, label), Array.IndexOf(Classes, predicted)]++;
+            // An unscored sentence (its English not recognised) is a miss whatever its label.
+            var predicted = reading.Class;
+            if (reading.Class is null)
+            {
+                unscored++;
+            }
+            else
+            {
+                confusion[Array.IndexOf(Classes, label), Array.IndexOf(Classes, reading.Class.Value)]++;
+            }
+
             if (predicted != label)
             {
                 misses.Add(string.Create(CultureInfo.InvariantCulture, $"{label,-8} as {predicted,-8} {reading.Score,7:0.000} [{reading.Language}] {text}"));
             }
         }
 
-        return new Result(confusion, misses);
+        return new Result(confusion, misses, unscored);
     }
 
-    public sealed record Result(int[,] Confusion, IReadOnlyList<string> Misses)
+    /// <summary>The confusion matrix of the scored sentences; <paramref name="Unscored"/> count as misses.</summary>
+    public sealed record Result(int[,] Confusion, IReadOnlyList<string> Misses, int Unscored)
     {
-        public int Total => Confusion.Cast<int>().Sum();
+        public int Total => Confusion.Cast<int>().Sum() + Unscored;
 
         public double Accuracy => (double)Enumerable.Range(0, Classes.Length).Sum(i => Confusion[i, i]) / Total;
 

@@ -270,7 +270,7 @@ public sealed class ShiftDetectorTests
     }
 
     [Fact]
-    public void The_alert_id_is_the_same_for_the_same_posts_on_another_node()
+    public void The_alert_id_names_the_scope_the_kind_and_the_windows_slot_so_a_replay_names_it_alike()
     {
         Posts(0, 3, -0.8);
         Posts(4, 11, 0.8);
@@ -283,8 +283,9 @@ public sealed class ShiftDetectorTests
         Posts(4, 11, 0.8);
 
         Assert.Equal(here.Select(s => s.AlertId), _shifts.Select(s => s.AlertId));
-        Assert.Equal($"shift:room:a:turned_constructive:{At(8).UtcTicks}", here[0].AlertId);
-        Assert.Equal($"shift:jam:turned_constructive:{At(8).UtcTicks}", here[1].AlertId);
+        var slot = (At(8) - DateTimeOffset.UnixEpoch).Ticks / here[0].Window.Ticks;
+        Assert.Equal($"shift:room:a:turned_constructive:{slot}", here[0].AlertId);
+        Assert.Equal($"shift:jam:turned_constructive:{slot}", here[1].AlertId);
     }
 
     [Fact]
@@ -318,5 +319,24 @@ public sealed class ShiftDetectorTests
             Assert.Equal(expected, shifts.Where(s => s.RoomId == "r" + room).OrderBy(s => s.DetectedAt).Select(s => (s.Kind, s.DetectedAt))));
         // The jam's posts came in whatever order the threads ran; its windows stay within what was posted.
         Assert.All(shifts.Where(s => s.RoomId is null), s => Assert.InRange(s.After.Volume + s.Before.Volume, 50, 8000));
+    }
+
+    [Fact]
+    public void A_shift_seen_a_little_later_elsewhere_keeps_its_alert_id()
+    {
+        Posts(0, 3, -0.8);
+        Posts(4, 11, 0.8);
+        var here = _shifts.Single(s => s.RoomId == "a");
+
+        // Another node got the first positive post late, after the others: it sees the turn one post later.
+        _detector = Small();
+        _shifts.Clear();
+        Posts(0, 3, -0.8);
+        Posts(5, 11, 0.8);
+        Post(11.5, 0.8, id: "late");
+        var there = _shifts.Single(s => s.RoomId == "a");
+
+        Assert.NotEqual(here.DetectedAt, there.DetectedAt);
+        Assert.Equal(here.AlertId, there.AlertId);
     }
 }
