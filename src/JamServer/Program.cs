@@ -48,6 +48,7 @@ var app = builder.Build();
 // A hub connection is one request that lasts hours: its request-log state would be held per connection.
 app.UseWhen(http => !http.Request.Path.StartsWithSegments("/hubs"), branch => branch.UseSerilogRequestLogging());
 app.UseExceptionHandler();
+app.UseJamWebClient();
 app.UseCodedStatusPages();
 app.UseAuthentication();
 app.UseHubTokenForgetting();
@@ -67,8 +68,12 @@ if (jam.DemoMode)
 }
 
 app.MapHub<JamHub>("/hubs/jam");
-app.MapGet("/", () => Results.Text(
-    $"JamServer is running the jam '{jam.JamId}'. API: /api/jam, /api/rooms, /api/proposals, /api/shortlist; live hub: /hubs/jam. See docs/protocol.md.\n"));
+// Without the built web client (a plain dotnet build), "/" says where things are.
+if (!app.Environment.WebRootFileProvider.GetFileInfo("index.html").Exists)
+{
+    app.MapGet("/", () => Results.Text(
+        $"JamServer is running the jam '{jam.JamId}'. The web client is not built here (./jam run builds it). API: /api/jam, /api/rooms, /api/proposals, /api/shortlist; live hub: /hubs/jam. See docs/protocol.md.\n"));
+}
 
 await app.RunAsync();
 return 0;
