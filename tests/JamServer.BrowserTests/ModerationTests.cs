@@ -1,4 +1,5 @@
 using JamServer.BrowserTests.Support;
+using JamServer.IntegrationTests.Support;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -42,8 +43,10 @@ public sealed class ModerationTests(BrowserFixture jam) : IAsyncDisposable
                 await author.PostAsync(body);
             }
 
-            await Expect(table.Locator("tbody tr").First.Locator(".volume")).ToHaveTextAsync("4");
+            await Within.EventuallyAsync(async () => await ScoredPostsAsync(table) == 4, "the chart's table counts the four posts");
             await Expect(table.Locator("tbody tr").First.Locator(".mean")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^-0\\."));
+            var negativeMean = await LatestMeanAsync(moderator.Page);
+            Assert.True(negativeMean < 0, $"after the negative posts the chart's mean is {negativeMean}");
 
             foreach (var body in new[]
                      {
@@ -57,7 +60,11 @@ public sealed class ModerationTests(BrowserFixture jam) : IAsyncDisposable
                 await author.PostAsync(body);
             }
 
-            await Expect(table.Locator("tbody tr").First.Locator(".volume")).ToHaveTextAsync("9");
+            await Within.EventuallyAsync(async () => await ScoredPostsAsync(table) == 9, "the chart's table counts all nine posts");
+            Assert.Equal(9, await moderator.Page.Locator("#sentiment-chart").EvaluateAsync<int>(
+                "canvas => canvas.dataset.volumes.split(',').reduce((sum, n) => sum + Number(n), 0)"));
+            var mean = await LatestMeanAsync(moderator.Page);
+            Assert.True(mean > negativeMean + 0.3, $"the chart's mean moved from {negativeMean} to {mean}");
             var alert = moderator.Page.Locator("#alerts li", new() { HasTextString = "turned constructive" });
             await Expect(alert.Filter(new() { HasTextString = "Mental health" }).First).ToBeVisibleAsync();
         }, _pages);
@@ -92,8 +99,19 @@ public sealed class ModerationTests(BrowserFixture jam) : IAsyncDisposable
             await moderator.Page.GotoAsync("/#/moderation");
             var queued = moderator.Page.Locator("#flags .flagged", new() { HasTextString = body });
             await Expect(queued).ToContainTextAsync("3 flags");
+            await BrowserTest.AssertAccessibleAsync(moderator.Page, "moderation with a flag in the queue");
             await queued.GetByLabel("Reason").FillAsync("Advertising, not an idea");
             await queued.GetByRole(AriaRole.Button, new() { Name = "Hide" }).ClickAsync();
             await Expect(moderator.Page.Locator("#flags .flagged", new() { HasTextString = body })).ToHaveCountAsync(0);
         }, _pages);
+
+    private static async Task<double> LatestMeanAsync(IPage page)
+    {
+        var means = await page.Locator("#sentiment-chart").GetAttributeAsync("data-means");
+        return double.Parse(means!.Split(',')[^1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The scored posts in the buckets the moderator's table shows (a run of posts may straddle two buckets).</summary>
+    private static async Task<int> ScoredPostsAsync(ILocator table) =>
+        (await table.Locator("tbody .volume").AllTextContentsAsync()).Sum(int.Parse);
 }

@@ -63,7 +63,8 @@ public sealed class VotingTests(ClosingJamFixture jam) : IAsyncDisposable
 
             await Expect(voter.Page.Locator("#budget")).ToHaveTextAsync("You have 0 of 3 votes left.");
             await voter.Page.Locator(".proposal", new() { HasTextString = titles[3] }).GetByRole(AriaRole.Button, new() { Name = "Vote", Exact = true }).ClickAsync();
-            await Expect(voter.Page.Locator("#toast")).ToContainTextAsync("used all 3 of your votes");
+            await Expect(voter.Page.Locator("#toast")).ToHaveAttributeAsync("data-code", "BUDGET_EXCEEDED");
+            await BrowserTest.AssertAccessibleAsync(voter.Page, "the ballot in Voting");
 
             // A second voter, through the hub, so the counts differ: Solar canopies 2, Shared bikes 1, Night buses 1.
             await using (var second = await JamClient.ConnectAsync(jam.Server.BaseAddress, await jam.Server.As().SignInAsync()))
@@ -94,5 +95,6 @@ public sealed class VotingTests(ClosingJamFixture jam) : IAsyncDisposable
 
             await voter.Page.GotoAsync("/#/vote");
             await Expect(voter.Page.Locator("#receipt")).ToContainTextAsync("Status: final");
+            await BrowserTest.AssertAccessibleAsync(voter.Page, "the receipt after the close");
         }, _pages);
 }

@@ -39,9 +39,12 @@ export function $(id: string): HTMLElement {
 let toastTimer: number | undefined;
 
 /** A message for the user, read out by screen readers. */
-export function toast(message: string): void {
+export function toast(message: string, code?: string): void {
   const box = $("toast");
   box.textContent = message;
+  // The stable error code, for scripts and tests; the message is for people.
+  if (code) box.dataset.code = code;
+  else delete box.dataset.code;
   box.classList.add("shown");
   window.clearTimeout(toastTimer);
   toastTimer = window.setTimeout(() => box.classList.remove("shown"), 6000);

@@ -8,22 +8,26 @@ type Handler = (...args: any[]) => void;
 
 const handlers = new Map<string, Set<Handler>>();
 const reconnectedHandlers = new Set<() => void>();
+const lastPush = new Map<string, unknown[]>();
 let connection: signalR.HubConnection | null = null;
 let starting: Promise<void> | null = null;
+let waiters: (() => void)[] = [];
 let wantOnline = true;
+let retrying = false;
 
 /** Backoff with jitter, never giving up: 0.5 s, 1 s, 2 s ... up to 15 s, each ±50%. */
-const forever: signalR.IRetryPolicy = {
-  nextRetryDelayInMilliseconds: (context) => {
-    const base = Math.min(15_000, 500 * 2 ** Math.min(context.previousRetryCount, 5));
-    return base * (0.5 + Math.random());
-  },
-};
+const delayAfter = (attempt: number) => Math.min(15_000, 500 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random());
+const forever: signalR.IRetryPolicy = { nextRetryDelayInMilliseconds: (context) => delayAfter(context.previousRetryCount) };
 
 function showState(text: string, state: "online" | "offline" | "pending"): void {
   const box = $("connection");
   box.textContent = text;
   box.dataset.state = state;
+}
+
+function connected(): void {
+  showState("Connected", "online");
+  waiters.splice(0).forEach((resolve) => resolve());
 }
 
 function build(): signalR.HubConnection {
@@ -37,12 +41,12 @@ function build(): signalR.HubConnection {
     .withAutomaticReconnect(forever)
     .configureLogging(signalR.LogLevel.Warning)
     .build();
-  for (const [method, set] of handlers) {
-    for (const handler of set) built.on(method, handler);
+  for (const method of handlers.keys()) {
+    built.on(method, (...args: unknown[]) => dispatch(method, args));
   }
   built.onreconnecting(() => showState("Reconnecting…", "pending"));
   built.onreconnected(() => {
-    showState("Connected", "online");
+    connected();
     reconnectedHandlers.forEach((handler) => handler());
   });
   built.onclose(() => {
@@ -52,56 +56,81 @@ function build(): signalR.HubConnection {
   return built;
 }
 
+function dispatch(method: string, args: unknown[]): void {
+  lastPush.set(method, args);
+  handlers.get(method)?.forEach((handler) => handler(...args));
+}
+
+/** Starts again after a close or a failed start, pausing longer each time; then tells the views to catch up. */
 async function retryStart(): Promise<void> {
-  for (let attempt = 0; wantOnline && connection?.state === signalR.HubConnectionState.Disconnected; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, forever.nextRetryDelayInMilliseconds({ previousRetryCount: attempt, elapsedMilliseconds: 0, retryReason: new Error() }) ?? 1000));
-    try {
-      await start();
-      reconnectedHandlers.forEach((handler) => handler());
-      return;
-    } catch {
-      // Try again after the next pause.
+  if (retrying) return;
+  retrying = true;
+  try {
+    for (let attempt = 0; wantOnline && navigator.onLine && connection?.state === signalR.HubConnectionState.Disconnected; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, delayAfter(attempt)));
+      try {
+        await start();
+        reconnectedHandlers.forEach((handler) => handler());
+        return;
+      } catch {
+        // Try again after the next pause.
+      }
     }
+  } finally {
+    retrying = false;
   }
 }
 
-/** Connects once per tab; later calls wait for the same start. */
+/** Resolves once connected: starts the connection when it is down, or waits for a reconnect under way. */
 export function start(): Promise<void> {
   wantOnline = true;
   connection ??= build();
-  if (connection.state === signalR.HubConnectionState.Connected) return Promise.resolve();
-  if (connection.state !== signalR.HubConnectionState.Disconnected) return starting ?? Promise.resolve();
+  switch (connection.state) {
+    case signalR.HubConnectionState.Connected:
+      return Promise.resolve();
+    case signalR.HubConnectionState.Disconnected:
+      break;
+    default:
+      return new Promise((resolve) => waiters.push(resolve));
+  }
+
   showState("Connecting…", "pending");
-  starting = connection.start().then(
-    () => showState("Connected", "online"),
-    (error) => {
-      showState("Disconnected", "offline");
-      throw error;
-    },
-  );
+  starting = connection.start().then(connected, (error) => {
+    showState(navigator.onLine ? "Disconnected" : "Offline", "offline");
+    void retryStart();
+    throw error;
+  });
   return starting;
 }
 
 export async function stop(): Promise<void> {
   wantOnline = false;
-  await connection?.stop();
+  const closing = connection;
   connection = null;
+  waiters = [];
+  lastPush.clear();
+  await closing?.stop();
 }
 
 export async function invoke<T>(method: string, ...args: unknown[]): Promise<T> {
+  if (!currentSession()) throw new Error("Sign in first.");
   await start();
   return connection!.invoke<T>(method, ...args);
 }
 
 /** Listens to a push; returns what stops listening. */
 export function on(method: string, handler: Handler): () => void {
-  if (!handlers.has(method)) handlers.set(method, new Set());
+  if (!handlers.has(method)) {
+    handlers.set(method, new Set());
+    connection?.on(method, (...args: unknown[]) => dispatch(method, args));
+  }
   handlers.get(method)!.add(handler);
-  connection?.on(method, handler);
-  return () => {
-    handlers.get(method)!.delete(handler);
-    connection?.off(method, handler);
-  };
+  return () => handlers.get(method)!.delete(handler);
+}
+
+/** The last push of a method this tab received (a view opened later starts from it). */
+export function last<T>(method: string): T | undefined {
+  return lastPush.get(method)?.[0] as T | undefined;
 }
 
 /** Runs after every reconnect, so a view can catch up on what it missed. */
@@ -116,6 +145,5 @@ window.addEventListener("offline", () => {
   void connection?.stop();
 });
 window.addEventListener("online", () => {
-  wantOnline = true;
-  if (currentSession() && connection?.state === signalR.HubConnectionState.Disconnected) void retryStart();
+  if (currentSession() && wantOnline && connection?.state === signalR.HubConnectionState.Disconnected) void retryStart();
 });

@@ -38,7 +38,6 @@ function tick(): void {
   const parts = [Math.floor(seconds / 86400), Math.floor(seconds / 3600) % 24, Math.floor(seconds / 60) % 60, seconds % 60];
   const text = `${parts[0]}d ${String(parts[1]).padStart(2, "0")}:${String(parts[2]).padStart(2, "0")}:${String(parts[3]).padStart(2, "0")}`;
   box.textContent = `ends in ${text}`;
-  box.setAttribute("aria-label", `${jam.phase} ends in ${text}`);
 }
 
 export async function loadJam(): Promise<Jam> {

@@ -2,7 +2,7 @@ import "./styles.css";
 import { $, clear, h, toast } from "./dom";
 import { loadJam, watchJam } from "./jam";
 import { currentSession, moderates, seesShortlist, signOut } from "./session";
-import { start, stop } from "./hub";
+import { on, onReconnected, start, stop } from "./hub";
 import { describe } from "./api";
 import { signInView } from "./views/signin";
 import { guidelinesView } from "./views/guidelines";
@@ -13,21 +13,25 @@ import { moderationView } from "./views/moderation";
 import { shortlistView } from "./views/shortlist";
 import { organizeView } from "./views/organize";
 
-/** A view renders into the main area and returns what to undo when the route changes. */
-export type View = (main: HTMLElement, params: string[]) => (() => void) | void | Promise<(() => void) | void>;
+/**
+ * A view renders into its host and registers with onLeave what to undo when the route changes (listeners, timers,
+ * charts, leaving a room), as soon as it has made it, so a view that fails halfway or is left early undoes it too.
+ */
+export type View = (host: HTMLElement, params: string[], onLeave: (undo: () => void) => void) => void | Promise<void>;
 
 const routes: [RegExp, View][] = [
   [/^\/signin$/, signInView],
   [/^\/guidelines$/, guidelinesView],
   [/^\/rooms$/, roomsView],
-  [/^\/rooms\/([^/]+)$/, roomView],
+  [/^\/rooms\/([^/]+)(?:\/([^/]+))?$/, roomView],
   [/^\/vote$/, voteView],
   [/^\/moderation$/, moderationView],
   [/^\/shortlist$/, shortlistView],
   [/^\/organize$/, organizeView],
 ];
 
-let leave: (() => void) | void = undefined;
+let undoing: (() => void)[] = [];
+let generation = 0;
 
 function renderNav(): void {
   const nav = $("nav");
@@ -45,6 +49,7 @@ function renderNav(): void {
       type: "button",
       class: "link",
       onclick: () => {
+        undoing.splice(0).forEach(run);
         signOut();
         void stop().then(() => location.assign("#/signin"));
       },
@@ -53,6 +58,8 @@ function renderNav(): void {
 }
 
 async function route(): Promise<void> {
+  // An in-page anchor (the skip link) is not a route.
+  if (location.hash && !location.hash.startsWith("#/")) return;
   const path = location.hash.replace(/^#/, "") || "/rooms";
   const session = currentSession();
   if (!session && path !== "/signin") {
@@ -65,28 +72,51 @@ async function route(): Promise<void> {
     return;
   }
 
+  const mine = ++generation;
+  undoing.splice(0).forEach(run);
+  const undo: (() => void)[] = (undoing = []);
+  const onLeave = (step: () => void) => (mine === generation ? undo.push(step) : run(step));
   renderNav();
-  if (typeof leave === "function") leave();
-  leave = undefined;
   const main = $("view");
   clear(main);
+  const host = h("div", { class: "view" });
+  main.append(host);
+  main.focus({ preventScroll: true });
   const match = routes.map(([pattern, view]) => [pattern.exec(path), view] as const).find(([m]) => m);
   if (!match) {
-    main.append(h("h1", {}, "Not found"), h("p", {}, h("a", { href: "#/rooms" }, "Back to the rooms")));
+    host.append(h("h1", {}, "Not found"), h("p", {}, h("a", { href: "#/rooms" }, "Back to the rooms")));
     return;
   }
 
   const [m, view] = match;
+  // Views wait for the hub themselves (invoke); one that needs no hub shows at once even while it is down.
+  if (session) void start().catch(() => undefined);
   try {
-    if (session) await start();
-    leave = await view(main, m!.slice(1).map(decodeURIComponent));
+    await view(host, m!.slice(1).filter((p) => p !== undefined).map(decodeURIComponent), onLeave);
   } catch (error) {
-    toast(describe(error));
+    if (mine === generation) toast(describe(error));
+  }
+
+  if (mine !== generation) host.remove();
+}
+
+function run(step: () => void): void {
+  try {
+    step();
+  } catch {
+    // Undoing one thing must not stop undoing the rest.
   }
 }
 
 async function boot(): Promise<void> {
   watchJam();
+  // Kept from the first push (a connection opened during Voting gets the top at once), for the vote view.
+  on("TallyUpdated", () => undefined);
+  onReconnected(() => void loadJam().catch(() => undefined));
+  document.querySelector<HTMLAnchorElement>(".skip")!.addEventListener("click", (event) => {
+    event.preventDefault();
+    $("view").focus();
+  });
   try {
     await loadJam();
   } catch (error) {

@@ -15,7 +15,7 @@ public class BrowserFixture : IAsyncLifetime
             // A small-scale shift rule, so a handful of posts can turn a room's mood.
             ["Moderation__ShiftWindow"] = "00:00:30",
             ["Moderation__ShiftMinVolume"] = "3",
-            ["Moderation__BucketSize"] = "00:01:00",
+            ["Moderation__BucketSize"] = "01:00:00",
         })
     {
     }
@@ -42,13 +42,23 @@ public class BrowserFixture : IAsyncLifetime
         }
 
         await Server.StartAsync();
+        using (var http = Server.As())
+        {
+            var root = await http.GetAsync(new Uri("/", UriKind.Relative));
+            if (root.Content.Headers.ContentType?.MediaType != "text/html")
+            {
+                throw new InvalidOperationException("The server does not serve the web client: build it first (./jam test does).");
+            }
+        }
+
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ChromiumPath,
             Headless = true,
             // As root on a machine with a closed network: no sandbox, no background calls home.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync"],
         });
     }

@@ -1,10 +1,23 @@
 using System.Runtime.CompilerServices;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
+
+// One browser and one server at a time on the machine's two cores: collections run one after the other.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
 
 namespace JamServer.BrowserTests.Support;
 
 public static class BrowserTest
 {
+    /// <summary>axe-core's checks (contrast, labels, names, landmarks, ARIA) on the page as it is now: no violation.</summary>
+    public static async Task AssertAccessibleAsync(IPage page, string where)
+    {
+        var results = await page.RunAxe();
+        var violations = results.Violations.Select(v =>
+            $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Take(3).Select(n => string.Join(" ", n.Target)))}");
+        Assert.True(results.Violations.Length == 0, $"{where}:\n{string.Join("\n", violations)}");
+    }
+
     public static Task ConnectedAsync(IPage page) =>
         Assertions.Expect(page.Locator("#connection")).ToHaveTextAsync("Connected");
 

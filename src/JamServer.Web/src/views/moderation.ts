@@ -2,7 +2,7 @@
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from "chart.js";
 import { api, describe, post, type Room } from "../api";
 import { clear, formatTime, h, toast } from "../dom";
-import { on } from "../hub";
+import { on, onReconnected } from "../hub";
 
 Chart.register(LineController, LineElement, PointElement, BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
 
@@ -23,7 +23,7 @@ const kindText: Record<string, string> = {
 
 const fixed = (value: number | null, digits = 2) => (value === null ? "–" : value.toFixed(digits));
 
-export async function moderationView(main: HTMLElement): Promise<() => void> {
+export async function moderationView(main: HTMLElement, _params: string[], onLeave: (undo: () => void) => void): Promise<void> {
   const rooms = await api<Room[]>("/api/rooms");
   const title = (roomId: string | null) => (roomId ? rooms.find((r) => r.id === roomId)?.title ?? roomId : "the whole jam");
   const scope = h("select", { id: "scope" }, h("option", { value: "" }, "The whole jam"),
@@ -55,11 +55,16 @@ export async function moderationView(main: HTMLElement): Promise<() => void> {
     },
   });
 
+  onLeave(() => chart.destroy());
+
   const draw = () => {
     chart.data.labels = buckets.map((b) => formatTime(b.start));
     chart.data.datasets[0].data = buckets.map((b) => b.mean);
     chart.data.datasets[1].data = buckets.map((b) => b.volume);
     chart.update();
+    // What the chart holds now, readable without drawing it (browser tests, screen-reader users have the table).
+    canvas.dataset.volumes = chart.data.datasets[1].data.join(",");
+    canvas.dataset.means = chart.data.datasets[0].data.map((m) => (m === null ? "" : Number(m).toFixed(3))).join(",");
     clear(table);
     table.append(h("caption", {}, `Latest buckets for ${title(scope.value || null)}`),
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "From"), h("th", { scope: "col" }, "Posts"),
@@ -69,9 +74,14 @@ export async function moderationView(main: HTMLElement): Promise<() => void> {
         h("td", {}, `${Math.round(b.shareNegative * 100)}%`), h("td", {}, b.unscored)))));
   };
 
+  // Only the answer to the latest request counts: a slow one for the scope before must not overwrite it.
+  let seriesAsked = 0;
   const loadSeries = async () => {
+    const asked = ++seriesAsked;
     const query = scope.value ? `?roomId=${encodeURIComponent(scope.value)}` : "";
-    buckets = (await api<Series>(`/api/moderation/sentiment${query}`)).buckets;
+    const answer = await api<Series>(`/api/moderation/sentiment${query}`);
+    if (asked !== seriesAsked) return;
+    buckets = answer.buckets;
     draw();
   };
 
@@ -86,9 +96,12 @@ export async function moderationView(main: HTMLElement): Promise<() => void> {
     if (first) alerts.prepend(item); else alerts.append(item);
   };
 
+  let themesAsked = 0;
   const loadThemes = async () => {
+    const asked = ++themesAsked;
     const query = scope.value ? `roomId=${encodeURIComponent(scope.value)}&` : "";
     const answer = await api<{ themes: Theme[] }>(`/api/moderation/themes?${query}window=60`);
+    if (asked !== themesAsked) return;
     clear(themes);
     for (const theme of answer.themes) {
       themes.append(h("li", {}, h("strong", {}, theme.term), ` · ${theme.volume} posts · sentiment ${fixed(theme.sentiment)} · ×${theme.lift.toFixed(1)}`));
@@ -108,10 +121,14 @@ export async function moderationView(main: HTMLElement): Promise<() => void> {
 
   const loadFlags = async () => {
     const queue = await api<Flagged[]>("/api/moderation/flags");
+    // Drawn again on every flag: keep what a moderator was typing, and where the focus was.
+    const typed = new Map([...flags.querySelectorAll<HTMLInputElement>("input[name=reason]")].map((input) => [input.id, input.value]));
+    const focused = document.activeElement?.id;
     clear(flags);
     for (const flagged of queue) {
       const reasonId = `reason-${flagged.postId}`;
       const reason = h("input", { id: reasonId, name: "reason", maxlength: 500, placeholder: "Why (required)" });
+      reason.value = typed.get(reasonId) ?? "";
       const act = (action: "hide" | "restore") => () => {
         if (!reason.value.trim()) {
           toast("Say why: the reason goes into the audit trail.");
@@ -130,6 +147,7 @@ export async function moderationView(main: HTMLElement): Promise<() => void> {
           h("button", { type: "button", class: "secondary", onclick: act("hide") }, "Hide"))));
     }
     if (!queue.length) flags.append(h("li", { class: "empty" }, "No open flags."));
+    if (focused) document.getElementById(focused)?.focus();
   };
 
   const showCounts = (c: Counts) => {
@@ -137,7 +155,15 @@ export async function moderationView(main: HTMLElement): Promise<() => void> {
   };
 
   scope.addEventListener("change", () => void Promise.all([loadSeries(), loadThemes()]).catch((f) => toast(describe(f))));
+  const reloadAll = () => Promise.all([
+    loadSeries(),
+    loadThemes(),
+    loadFlags(),
+    api<Alert[]>("/api/moderation/alerts").then((stored) => stored.forEach((alert) => showAlert(alert))),
+    api<Counts>("/api/moderation/counts").then(showCounts),
+  ]);
   const stops = [
+    onReconnected(() => void reloadAll().catch(() => undefined)),
     on("SentimentUpdated", (update: { roomId: string | null; bucket: Bucket }) => {
       if ((update.roomId ?? "") !== scope.value) return;
       const at = new Date(update.bucket.start).getTime();
@@ -150,26 +176,18 @@ export async function moderationView(main: HTMLElement): Promise<() => void> {
     on("LiveCounts", showCounts),
   ];
   const timer = window.setInterval(() => void loadThemes().catch(() => undefined), 30_000);
+  stops.forEach((stop) => onLeave(stop));
+  onLeave(() => window.clearInterval(timer));
 
   main.append(h("h1", {}, "Moderation"), counts,
     h("div", { class: "toolbar" }, h("label", { for: "scope" }, "Show"), scope),
     h("section", { "aria-labelledby": "chart-title" }, h("h2", { id: "chart-title" }, "Sentiment over time"),
-      h("div", { class: "chart" }, canvas), table),
+      h("div", { class: "chart" }, canvas),
+      h("div", { class: "scroll", role: "region", tabindex: 0, "aria-label": "Latest buckets, scrollable" }, table)),
     h("div", { class: "columns" },
       h("section", { "aria-labelledby": "alerts-title" }, h("h2", { id: "alerts-title" }, "Shift alerts"), alerts),
       h("section", { "aria-labelledby": "themes-title" }, h("h2", { id: "themes-title" }, "Emerging themes (last hour)"), themes)),
     h("section", { "aria-labelledby": "flags-title" }, h("h2", { id: "flags-title" }, "Flag queue"), flags));
 
-  await Promise.all([
-    loadSeries(),
-    loadThemes(),
-    loadFlags(),
-    api<Alert[]>("/api/moderation/alerts").then((stored) => stored.forEach((alert) => showAlert(alert))),
-    api<Counts>("/api/moderation/counts").then(showCounts),
-  ]);
-  return () => {
-    stops.forEach((stop) => stop());
-    window.clearInterval(timer);
-    chart.destroy();
-  };
+  await reloadAll();
 }

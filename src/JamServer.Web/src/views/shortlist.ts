@@ -3,7 +3,8 @@
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from "chart.js";
 import { api, describe, send } from "../api";
 import { clear, formatTime, h, toast } from "../dom";
-import { on } from "../hub";
+import { on, onReconnected } from "../hub";
+import { currentJam, onJamChanged } from "../jam";
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
 
@@ -32,7 +33,7 @@ interface Shortlist {
 
 const kinds = ["employee", "customer", "partner", "guest"];
 
-export async function shortlistView(main: HTMLElement): Promise<() => void> {
+export async function shortlistView(main: HTMLElement, _params: string[], onLeave: (undo: () => void) => void): Promise<void> {
   const status = h("p", { id: "shortlist-status", class: "status", "aria-live": "polite" });
   const canvas = h("canvas", { id: "shortlist-chart", role: "img", "aria-label": "Votes per shortlisted proposal" });
   const table = h("table", { id: "shortlist", class: "figures" });
@@ -42,6 +43,8 @@ export async function shortlistView(main: HTMLElement): Promise<() => void> {
     data: { labels: [] as string[], datasets: kinds.map((kind, i) => ({ label: kind, data: [] as number[], backgroundColor: ["#1d4ed8", "#15803d", "#b45309", "#7e22ce"][i] })) },
     options: { animation: false, responsive: true, maintainAspectRatio: false, indexAxis: "y", scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true } } },
   });
+
+  onLeave(() => chart.destroy());
 
   const render = (shortlist: Shortlist) => {
     status.textContent = shortlist.status === "final"
@@ -59,33 +62,43 @@ export async function shortlistView(main: HTMLElement): Promise<() => void> {
         h("td", {}, h("strong", {}, p.title), h("br"), h("span", { class: "meta" }, `${p.summary} (by ${p.authorName})`)),
         h("td", { class: "votes" }, p.votes),
         ...kinds.map((kind) => h("td", {}, p.votersByKind[kind] ?? 0)),
-        h("td", {}, h("a", { href: `#/rooms/${encodeURIComponent(p.roomId)}` }, `${p.posts} posts by ${p.participants}`))))));
+        h("td", {}, h("a", { href: `#/rooms/${encodeURIComponent(p.roomId)}/${encodeURIComponent(p.threadId)}` }, `${p.posts} posts by ${p.participants}`))))));
   };
 
-  const load = async () => render(await api<Shortlist>("/api/shortlist"));
+  let pollTimer: number | undefined;
+  const load = async () => {
+    window.clearTimeout(pollTimer);
+    const shortlist = await api<Shortlist>("/api/shortlist");
+    render(shortlist);
+    // After the close the votes are counted in seconds and nothing is pushed when it is published: look again.
+    if (shortlist.status !== "final" && currentJam()?.phase === "Closed") pollTimer = window.setTimeout(() => void load().catch(() => undefined), 2000);
+  };
+  onLeave(() => window.clearTimeout(pollTimer));
 
   exportButton.addEventListener("click", async () => {
     try {
       const blob = await (await send("/api/shortlist.csv")).blob();
-      const link = h("a", { href: URL.createObjectURL(blob), download: "shortlist.csv" });
+      const url = URL.createObjectURL(blob);
+      const link = h("a", { href: url, download: "shortlist.csv" });
       document.body.append(link);
       link.click();
       link.remove();
+      window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
     } catch (failure) {
       toast(describe(failure));
     }
   });
 
-  const stops = [on("TallyUpdated", () => void load().catch(() => undefined)), on("PhaseChanged", () => void load().catch(() => undefined))];
+  const again = () => void load().catch(() => undefined);
+  onLeave(on("TallyUpdated", again));
+  onLeave(onJamChanged(again));
+  onLeave(onReconnected(again));
   main.append(h("h1", {}, "Shortlist"), status, h("div", { class: "toolbar" }, exportButton),
-    h("div", { class: "chart" }, canvas), table);
+    h("div", { class: "chart" }, canvas),
+    h("div", { class: "scroll", role: "region", tabindex: 0, "aria-label": "The shortlist, scrollable" }, table));
   try {
     await load();
   } catch (failure) {
     status.textContent = describe(failure);
   }
-  return () => {
-    stops.forEach((stop) => stop());
-    chart.destroy();
-  };
 }

@@ -1,6 +1,7 @@
 // Demo sign-in: a name, a role and a kind (the server offers it in demo mode only).
 import { describe, post } from "../api";
 import { h } from "../dom";
+import { stop } from "../hub";
 import { saveSession, type Role } from "../session";
 
 const roles: Role[] = ["participant", "moderator", "executive", "organizer"];
@@ -25,6 +26,8 @@ export function signInView(main: HTMLElement): void {
       const answer = await post<{ token: string; participantId: string }>("/api/auth/demo", {
         displayName: name.value, role: role.value, kind: kind.value,
       });
+      // Signing in as someone else: the old person's connection goes first.
+      await stop();
       saveSession({
         token: answer.token, participantId: answer.participantId, name: name.value.trim(),
         role: role.value as Role, kind: kind.value,

@@ -1,8 +1,8 @@
 // Proposals: the list during Discussion; the ballot with the remaining budget and the live top ten during Voting;
 // the receipt after the close.
-import { api, describe, type Proposal, type TallyEntry } from "../api";
+import { api, codeOf, describe, type Proposal, type TallyEntry } from "../api";
 import { append, clear, h, toast } from "../dom";
-import { invoke, on } from "../hub";
+import { invoke, last, on } from "../hub";
 import { currentJam, onJamChanged } from "../jam";
 
 interface MyVotes {
@@ -19,7 +19,7 @@ interface Receipt {
   digest: string | null;
 }
 
-export async function voteView(main: HTMLElement): Promise<() => void> {
+export async function voteView(main: HTMLElement, _params: string[], onLeave: (undo: () => void) => void): Promise<void> {
   const budget = h("p", { id: "budget", class: "budget", "aria-live": "polite" });
   const list = h("ol", { id: "proposals", class: "proposals", "aria-label": "Proposals" });
   const top = h("ol", { id: "live-top", class: "top", "aria-label": "Live top ten" });
@@ -44,7 +44,7 @@ export async function voteView(main: HTMLElement): Promise<() => void> {
         h("h3", {}, proposal.title),
         h("p", {}, proposal.summary),
         h("p", { class: "meta" }, `by ${proposal.authorName} · `,
-          h("a", { href: `#/rooms/${encodeURIComponent(proposal.roomId)}` }, "discussion"),
+          h("a", { href: `#/rooms/${encodeURIComponent(proposal.roomId)}/${encodeURIComponent(proposal.threadId)}` }, "the discussion"),
           ` · ${proposal.support} votes`, voted ? " · your vote" : ""),
         action));
     }
@@ -57,9 +57,11 @@ export async function voteView(main: HTMLElement): Promise<() => void> {
       const ack = await invoke<{ remaining: number }>(retract ? "Unvote" : "Vote", proposalId);
       toast(retract ? `Vote taken back; ${ack.remaining} left.` : `Voted; ${ack.remaining} left.`);
     } catch (failure) {
-      toast(describe(failure));
+      toast(describe(failure), codeOf(failure));
     }
     await render();
+    // The list was drawn again: the keyboard stays on the same proposal's button.
+    list.querySelector<HTMLElement>(`button[data-proposal="${CSS.escape(proposalId)}"]`)?.focus();
   };
 
   let receiptTimer: number | undefined;
@@ -87,18 +89,19 @@ export async function voteView(main: HTMLElement): Promise<() => void> {
     }
   };
 
-  const stops = [
-    on("TallyUpdated", (tally: { top: TallyEntry[] }) => showTop(tally.top)),
-    onJamChanged(() => void render().catch((failure) => toast(describe(failure)))),
-  ];
+  let shownPhase = currentJam()?.phase;
+  onLeave(on("TallyUpdated", (tally: { top: TallyEntry[] }) => showTop(tally.top)));
+  onLeave(onJamChanged((jam) => {
+    if (jam.phase === shownPhase) return;
+    shownPhase = jam.phase;
+    void render().catch((failure) => toast(describe(failure)));
+  }));
+  onLeave(() => window.clearTimeout(receiptTimer));
   main.append(h("h1", {}, "Proposals"), budget,
     h("div", { class: "columns" },
       h("section", { "aria-labelledby": "proposals-title" }, h("h2", { id: "proposals-title" }, "All proposals"), list),
       h("section", { "aria-labelledby": "top-title" }, h("h2", { id: "top-title" }, "Live top ten"), top)),
     receipt);
+  showTop(last<{ top: TallyEntry[] }>("TallyUpdated")?.top ?? []);
   await render();
-  return () => {
-    stops.forEach((stop) => stop());
-    window.clearTimeout(receiptTimer);
-  };
 }
