@@ -5,23 +5,13 @@ using static Microsoft.Playwright.Assertions;
 namespace JamServer.BrowserTests;
 
 [Collection(BrowserCollection.Name)]
-public sealed class AccessibilityTests(BrowserFixture jam) : IAsyncDisposable
+public sealed class AccessibilityTests(BrowserFixture jam) : PageTests(jam)
 {
-    private readonly List<JamPage> _pages = [];
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var page in _pages)
-        {
-            await page.DisposeAsync();
-        }
-    }
-
     [Fact]
     public Task Every_page_passes_an_accessibility_check() =>
-        BrowserTest.ScreenshotOnFailureAsync(async () =>
+        RunAsync(async () =>
         {
-            var organizer = await jam.SignInAsync(_pages, "organizer");
+            var organizer = await Jam.SignInAsync(Pages, "organizer");
             var page = organizer.Page;
             await BrowserTest.AssertAccessibleAsync(page, "rooms");
             await organizer.OpenRoomAsync("water");
@@ -34,9 +24,9 @@ public sealed class AccessibilityTests(BrowserFixture jam) : IAsyncDisposable
                 await BrowserTest.AssertAccessibleAsync(page, path);
             }
 
-            var context = await jam.Browser.NewContextAsync(new() { BaseURL = jam.Server.BaseAddress.ToString() });
+            var context = await Jam.Browser.NewContextAsync(new() { BaseURL = Jam.Server.BaseAddress.ToString() });
             var newcomer = await context.NewPageAsync();
-            _pages.Add(new JamPage(context, newcomer, "Newcomer"));
+            Pages.Add(new JamPage(context, newcomer, "Newcomer"));
             await newcomer.GotoAsync("/#/signin");
             await Expect(newcomer.GetByLabel("Your name")).ToBeVisibleAsync();
             await BrowserTest.AssertAccessibleAsync(newcomer, "sign-in");
@@ -44,15 +34,15 @@ public sealed class AccessibilityTests(BrowserFixture jam) : IAsyncDisposable
             await newcomer.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
             await Expect(newcomer.GetByRole(AriaRole.Button, new() { Name = "I accept the guidelines" })).ToBeVisibleAsync();
             await BrowserTest.AssertAccessibleAsync(newcomer, "guidelines");
-        }, _pages);
+        });
 
     [Fact]
     public Task A_participant_signs_in_joins_a_room_and_posts_with_the_keyboard_alone() =>
-        BrowserTest.ScreenshotOnFailureAsync(async () =>
+        RunAsync(async () =>
         {
-            var context = await jam.Browser.NewContextAsync(new() { BaseURL = jam.Server.BaseAddress.ToString() });
+            var context = await Jam.Browser.NewContextAsync(new() { BaseURL = Jam.Server.BaseAddress.ToString() });
             var page = await context.NewPageAsync();
-            _pages.Add(new JamPage(context, page, "Keyboard user"));
+            Pages.Add(new JamPage(context, page, "Keyboard user"));
             await page.GotoAsync("/#/signin");
             await Expect(page.GetByLabel("Your name")).ToBeFocusedAsync();
             var keys = page.Keyboard;
@@ -71,19 +61,19 @@ public sealed class AccessibilityTests(BrowserFixture jam) : IAsyncDisposable
             await keys.PressAsync("Tab");
             await keys.PressAsync("Enter");
             await Expect(page.Locator(".post .body", new() { HasTextString = "Typed without a mouse" })).ToHaveCountAsync(1);
-        }, _pages);
+        });
 
     [Fact]
     public Task Rooms_and_a_room_fit_a_phone_screen() =>
-        BrowserTest.ScreenshotOnFailureAsync(async () =>
+        RunAsync(async () =>
         {
-            var person = await jam.SignInAsync(_pages);
+            var person = await SignInAsync();
             await person.Page.SetViewportSizeAsync(390, 844);
             await AssertFitsAsync(person.Page, "rooms");
             await person.OpenRoomAsync("water");
             await person.PostAsync("A long word on a small screen: " + new string('x', 120));
             await AssertFitsAsync(person.Page, "a room");
-        }, _pages);
+        });
 
     private static async Task AssertFitsAsync(IPage page, string where)
     {

@@ -5,23 +5,11 @@ using static Microsoft.Playwright.Assertions;
 namespace JamServer.BrowserTests;
 
 [Collection(BrowserCollection.Name)]
-public sealed class LiveRoomTests(BrowserFixture jam) : IAsyncDisposable
+public sealed class LiveRoomTests(BrowserFixture jam) : PageTests(jam)
 {
-    private readonly List<JamPage> _pages = [];
-
-    private Task<JamPage> SignInAsync(string role = "participant") => jam.SignInAsync(_pages, role);
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var page in _pages)
-        {
-            await page.DisposeAsync();
-        }
-    }
-
     [Fact]
     public Task A_post_in_one_browser_appears_live_in_another_and_a_reply_lands_in_its_thread() =>
-        BrowserTest.ScreenshotOnFailureAsync(async () =>
+        RunAsync(async () =>
         {
             var ann = await SignInAsync();
             var bo = await SignInAsync();
@@ -40,11 +28,11 @@ public sealed class LiveRoomTests(BrowserFixture jam) : IAsyncDisposable
             var thread = ann.Page.Locator(".post", new() { HasTextString = "Rain gardens on every school roof" });
             await Expect(thread.Locator("ol.replies .post .body")).ToHaveTextAsync("Which city tried this first?");
             await Expect(thread.Locator("ol.replies .post .author")).ToHaveTextAsync(bo.Name);
-        }, _pages);
+        });
 
     [Fact]
     public Task Posts_holding_markup_render_as_text_and_run_nothing() =>
-        BrowserTest.ScreenshotOnFailureAsync(async () =>
+        RunAsync(async () =>
         {
             var mallory = await SignInAsync();
             var reader = await SignInAsync();
@@ -68,11 +56,11 @@ public sealed class LiveRoomTests(BrowserFixture jam) : IAsyncDisposable
             Assert.Equal(0, await reader.Page.Locator(".post img, .post script").CountAsync());
             Assert.False(ran);
             Assert.Equal("undefined", await reader.Page.EvaluateAsync<string>("typeof window.__pwned"));
-        }, _pages);
+        });
 
     [Fact]
     public Task A_browser_that_was_offline_fills_the_gap_when_it_is_back_with_no_duplicates() =>
-        BrowserTest.ScreenshotOnFailureAsync(async () =>
+        RunAsync(async () =>
         {
             var ann = await SignInAsync();
             var bo = await SignInAsync();
@@ -99,5 +87,5 @@ public sealed class LiveRoomTests(BrowserFixture jam) : IAsyncDisposable
                 seen.Where(b => b.Contains("drop", StringComparison.Ordinal) || b.StartsWith("Missed", StringComparison.Ordinal)));
             var seqs = await bo.Page.Locator(".post").EvaluateAllAsync<int[]>("posts => posts.map(p => Number(p.dataset.seq))");
             Assert.Equal(seqs.Length, seqs.Distinct().Count());
-        }, _pages);
+        });
 }

@@ -6,23 +6,11 @@ using static Microsoft.Playwright.Assertions;
 namespace JamServer.BrowserTests;
 
 [Collection(BrowserCollection.Name)]
-public sealed class ModerationTests(BrowserFixture jam) : IAsyncDisposable
+public sealed class ModerationTests(BrowserFixture jam) : PageTests(jam)
 {
-    private readonly List<JamPage> _pages = [];
-
-    private Task<JamPage> SignInAsync(string role = "participant") => jam.SignInAsync(_pages, role);
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var page in _pages)
-        {
-            await page.DisposeAsync();
-        }
-    }
-
     [Fact]
     public Task A_moderator_sees_the_sentiment_chart_move_and_an_alert_after_negative_then_positive_posts() =>
-        BrowserTest.ScreenshotOnFailureAsync(async () =>
+        RunAsync(async () =>
         {
             var moderator = await SignInAsync("moderator");
             await moderator.Page.GotoAsync("/#/moderation");
@@ -67,11 +55,11 @@ public sealed class ModerationTests(BrowserFixture jam) : IAsyncDisposable
             Assert.True(mean > negativeMean + 0.3, $"the chart's mean moved from {negativeMean} to {mean}");
             var alert = moderator.Page.Locator("#alerts li", new() { HasTextString = "turned constructive" });
             await Expect(alert.Filter(new() { HasTextString = "Mental health" }).First).ToBeVisibleAsync();
-        }, _pages);
+        });
 
     [Fact]
     public Task A_post_flagged_by_three_participants_disappears_for_others_and_reaches_the_flag_queue() =>
-        BrowserTest.ScreenshotOnFailureAsync(async () =>
+        RunAsync(async () =>
         {
             var author = await SignInAsync();
             var reader = await SignInAsync();
@@ -103,7 +91,7 @@ public sealed class ModerationTests(BrowserFixture jam) : IAsyncDisposable
             await queued.GetByLabel("Reason").FillAsync("Advertising, not an idea");
             await queued.GetByRole(AriaRole.Button, new() { Name = "Hide" }).ClickAsync();
             await Expect(moderator.Page.Locator("#flags .flagged", new() { HasTextString = body })).ToHaveCountAsync(0);
-        }, _pages);
+        });
 
     private static async Task<double> LatestMeanAsync(IPage page)
     {

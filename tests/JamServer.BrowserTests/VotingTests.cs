@@ -17,28 +17,16 @@ public sealed class ClosingJamCollection : ICollectionFixture<ClosingJamFixture>
 }
 
 [Collection(ClosingJamCollection.Name)]
-public sealed class VotingTests(ClosingJamFixture jam) : IAsyncDisposable
+public sealed class VotingTests(ClosingJamFixture jam) : PageTests(jam)
 {
-    private readonly List<JamPage> _pages = [];
-
-    private Task<JamPage> SignInAsync(string role = "participant") => jam.SignInAsync(_pages, role);
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var page in _pages)
-        {
-            await page.DisposeAsync();
-        }
-    }
-
     [Fact]
     public Task A_participant_votes_until_the_budget_is_spent_and_the_executive_shortlist_matches_the_votes_cast() =>
-        BrowserTest.ScreenshotOnFailureAsync(async () =>
+        RunAsync(async () =>
         {
             // Four proposals from threads, made through the hub as any client would.
             var titles = new[] { "Solar canopies", "Shared bikes", "Night buses", "Quiet rooms" };
             var ids = new Dictionary<string, string>();
-            await using (var author = await JamClient.ConnectAsync(jam.Server.BaseAddress, await jam.Server.As().SignInAsync()))
+            await using (var author = await JamClient.ConnectAsync(Jam.Server.BaseAddress, await Jam.Server.As().SignInAsync()))
             {
                 foreach (var title in titles)
                 {
@@ -67,7 +55,7 @@ public sealed class VotingTests(ClosingJamFixture jam) : IAsyncDisposable
             await BrowserTest.AssertAccessibleAsync(voter.Page, "the ballot in Voting");
 
             // A second voter, through the hub, so the counts differ: Solar canopies 2, Shared bikes 1, Night buses 1.
-            await using (var second = await JamClient.ConnectAsync(jam.Server.BaseAddress, await jam.Server.As().SignInAsync()))
+            await using (var second = await JamClient.ConnectAsync(Jam.Server.BaseAddress, await Jam.Server.As().SignInAsync()))
             {
                 await second.VoteAsync(ids["Solar canopies"]);
             }
@@ -79,7 +67,7 @@ public sealed class VotingTests(ClosingJamFixture jam) : IAsyncDisposable
             var executive = await SignInAsync("executive");
             await executive.Page.GotoAsync("/#/shortlist");
             await Expect(executive.Page.Locator("#shortlist-status")).ToHaveAttributeAsync("data-status", "final", new() { Timeout = 30_000 });
-            using var http = jam.Server.As(await jam.Server.As().SignInAsync("executive"));
+            using var http = Jam.Server.As(await Jam.Server.As().SignInAsync("executive"));
             var published = await http.GetFromJsonAsync<ShortlistDto>("api/shortlist").Timely();
             var rows = executive.Page.Locator("#shortlist tbody tr");
             await Expect(rows).ToHaveCountAsync(published!.Proposals.Count);
@@ -96,5 +84,5 @@ public sealed class VotingTests(ClosingJamFixture jam) : IAsyncDisposable
             await voter.Page.GotoAsync("/#/vote");
             await Expect(voter.Page.Locator("#receipt")).ToContainTextAsync("Status: final");
             await BrowserTest.AssertAccessibleAsync(voter.Page, "the receipt after the close");
-        }, _pages);
+        });
 }
