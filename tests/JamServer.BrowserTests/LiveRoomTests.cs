@@ -88,4 +88,36 @@ public sealed class LiveRoomTests(BrowserFixture jam) : PageTests(jam)
             var seqs = await bo.Page.Locator(".post").EvaluateAllAsync<int[]>("posts => posts.map(p => Number(p.dataset.seq))");
             Assert.Equal(seqs.Length, seqs.Distinct().Count());
         });
+
+    [Fact]
+    public Task A_connection_the_server_side_drops_comes_back_by_itself_and_fills_the_gap() =>
+        RunAsync(async () =>
+        {
+            var ann = await SignInAsync();
+            var bo = await SignInAsync();
+            // Bo's hub connection goes through a route the test can cut, as a proxy or a restarting node would.
+            IWebSocketRoute? socket = null;
+            await bo.Page.RouteWebSocketAsync(new System.Text.RegularExpressions.Regex("/hubs/jam"), ws =>
+            {
+                socket = ws;
+                ws.ConnectToServer();
+            });
+            await bo.Page.ReloadAsync();
+            await ann.OpenRoomAsync("smart-cities");
+            await bo.OpenRoomAsync("smart-cities");
+            await ann.PostAsync("Sensors on every lamp post");
+            await Expect(bo.Page.Locator(".post .body", new() { HasTextString = "Sensors on every lamp post" })).ToHaveCountAsync(1);
+
+            await socket!.CloseAsync(new() { Code = 1011, Reason = "the node went away" });
+            await ann.PostAsync("Posted while Bo was cut off");
+            await Expect(bo.Page.Locator("#connection")).ToHaveAttributeAsync("data-reconnects", "1");
+            await Expect(bo.Page.Locator("#connection")).ToHaveTextAsync("Connected");
+            await ann.PostAsync("Posted after Bo was back");
+
+            var bodies = bo.Page.Locator(".post .body");
+            await Expect(bodies.Filter(new() { HasTextString = "Posted after Bo was back" })).ToHaveCountAsync(1);
+            Assert.Equal(
+                ["Sensors on every lamp post", "Posted while Bo was cut off", "Posted after Bo was back"],
+                await bodies.AllTextContentsAsync());
+        });
 }

@@ -46,6 +46,8 @@ function build(): signalR.HubConnection {
   }
   built.onreconnecting(() => showState("Reconnecting…", "pending"));
   built.onreconnected(() => {
+    const box = $("connection");
+    box.dataset.reconnects = String(Number(box.dataset.reconnects ?? 0) + 1);
     connected();
     reconnectedHandlers.forEach((handler) => handler());
   });
