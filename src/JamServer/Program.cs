@@ -50,6 +50,7 @@ app.UseWhen(http => !http.Request.Path.StartsWithSegments("/hubs"), branch => br
 app.UseExceptionHandler();
 app.UseJamWebClient();
 app.UseCodedStatusPages();
+app.UseHubOriginCheck();
 app.UseAuthentication();
 app.UseHubTokenForgetting();
 app.UseAuthorization();

@@ -33,6 +33,13 @@ public sealed class JamOptions
     /// </summary>
     public bool SignalRBackplane { get; set; }
 
+    /// <summary>
+    /// Origins (scheme://host[:port]) whose pages may open the hub besides the server's own; a browser sends its page's
+    /// origin with every WebSocket, so a page elsewhere cannot use a signed-in visitor's token (cross-site WebSocket
+    /// hijacking). Clients that send no Origin (apps, load tools) are not browsers and are let through.
+    /// </summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
     /// <summary>The room fan-out sends at most once per tick, gathering each room's posts into one frame; 0 sends each backlog at once.</summary>
     public int FanoutTickMs { get; set; } = 25;
 

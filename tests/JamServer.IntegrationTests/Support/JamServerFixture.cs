@@ -1,12 +1,14 @@
 using System.Net.Http.Json;
 
+using JamServer.IntegrationTests.Identity;
+
 namespace JamServer.IntegrationTests.Support;
 
 /// <summary>One server process (and one fresh jam) shared by a whole test collection; tests isolate by fresh ids.</summary>
 public class JamServerFixture : IAsyncLifetime
 {
     public JamServerFixture()
-        : this(new Dictionary<string, string>())
+        : this(new Dictionary<string, string> { ["Jam__AllowedOrigins__0"] = OriginTests.AllowedElsewhere })
     {
     }
 
