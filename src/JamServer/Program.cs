@@ -63,6 +63,7 @@ app.MapProposalsEndpoint();
 app.MapMyBallotEndpoints();
 app.MapShortlistEndpoints();
 app.MapModerationEndpoints();
+app.MapInviteEndpoints();
 if (jam.DemoMode)
 {
     app.MapDemoSignIn();

@@ -19,6 +19,8 @@ public static class ErrorCodes
     public const string AlreadyFlagged = "ALREADY_FLAGGED";
     public const string AlreadyHidden = "ALREADY_HIDDEN";
     public const string NotHidden = "NOT_HIDDEN";
+    public const string InviteExpired = "INVITE_EXPIRED";
+    public const string InviteUsedUp = "INVITE_USED_UP";
 }
 
 /// <summary>A rule said no. Thrown by decisions, mapped to a hub error or an HTTP status at the edge.</summary>
@@ -36,7 +38,8 @@ public sealed class JamException(string code, string message) : Exception(messag
         ErrorCodes.NotFound => StatusCodes.Status404NotFound,
         ErrorCodes.PhaseClosed or ErrorCodes.PhaseOrder or ErrorCodes.AlreadyProposed or ErrorCodes.AlreadyVoted
             or ErrorCodes.BudgetExceeded or ErrorCodes.GuidelinesNotAccepted or ErrorCodes.AlreadyFlagged
-            or ErrorCodes.AlreadyHidden or ErrorCodes.NotHidden => StatusCodes.Status409Conflict,
+            or ErrorCodes.AlreadyHidden or ErrorCodes.NotHidden or ErrorCodes.InviteUsedUp => StatusCodes.Status409Conflict,
+        ErrorCodes.InviteExpired => StatusCodes.Status410Gone,
         ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
         ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
         _ => StatusCodes.Status503ServiceUnavailable,

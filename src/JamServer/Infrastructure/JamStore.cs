@@ -68,6 +68,8 @@ public static class JamStore
         options.Events.MapEventType<Moderation.PostRestored>(Moderation.ReadAudit.RestoredType);
         options.Events.MapEventType<Moderation.GuidelinesAccepted>("guidelines_accepted");
         options.Events.MapEventType<Moderation.SentimentShiftRaised>("sentiment_shift_raised");
+        options.Events.MapEventType<Identity.InviteCreated>("invite_created");
+        options.Events.MapEventType<Identity.InviteRedeemed>("invite_redeemed");
         options.Schema.For<Moderation.PostModeration>().Index(m => m.OpenFlagCount);
     }
 
