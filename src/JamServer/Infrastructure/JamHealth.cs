@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
 namespace JamServer.Infrastructure;
@@ -11,7 +12,10 @@ public static class JamHealth
     {
         builder.Services.AddHealthChecks()
             .AddNpgSql(builder.Configuration.GetConnectionString("Postgres")!, name: "postgresql", tags: [Ready], timeout: TimeSpan.FromSeconds(3))
-            .AddRedis(services => services.GetRequiredService<IConnectionMultiplexer>(), name: "redis", tags: [Ready], timeout: TimeSpan.FromSeconds(3));
+            // Without Redis a node still takes posts and votes (PostgreSQL is the source of truth): degraded, still ready.
+            .AddRedis(
+                services => services.GetRequiredService<IConnectionMultiplexer>(), name: "redis", failureStatus: HealthStatus.Degraded,
+                tags: [Ready], timeout: TimeSpan.FromSeconds(3));
         return builder;
     }
 
