@@ -53,6 +53,7 @@ app.UseCodedStatusPages();
 app.UseHubOriginCheck();
 app.UseAuthentication();
 app.UseHubTokenForgetting();
+app.UseHubConnectionLimit();
 app.UseAuthorization();
 
 app.MapJamHealth();

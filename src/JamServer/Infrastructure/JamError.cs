@@ -21,6 +21,7 @@ public static class ErrorCodes
     public const string NotHidden = "NOT_HIDDEN";
     public const string InviteExpired = "INVITE_EXPIRED";
     public const string InviteUsedUp = "INVITE_USED_UP";
+    public const string TooManyConnections = "TOO_MANY_CONNECTIONS";
 }
 
 /// <summary>A rule said no. Thrown by decisions, mapped to a hub error or an HTTP status at the edge.</summary>

@@ -70,6 +70,12 @@ public sealed class JamOptions
 
     public int PostBurst { get; set; } = 20;
 
+    /// <summary>
+    /// Hub connections one participant may hold open at once, on all nodes together (tabs, devices); more are refused
+    /// with 429 TOO_MANY_CONNECTIONS before the WebSocket opens.
+    /// </summary>
+    public int MaxConnectionsPerParticipant { get; set; } = 20;
+
     public bool IsValid(out string problem)
     {
         problem = (PostBatchMax, PostsPerSecond, PostBurst, FanoutTickMs, DiscussionLength, VotingLength) switch
@@ -83,6 +89,7 @@ public sealed class JamOptions
             _ when VoteBatchMax < 1 => "Jam:VoteBatchMax must be at least 1",
             _ when VotesPerSecond < 1 || VoteBurst < 1 => "Jam:VotesPerSecond and Jam:VoteBurst must be at least 1",
             _ when WriterPartitions is < 1 or > 64 => "Jam:WriterPartitions must be between 1 and 64",
+            _ when MaxConnectionsPerParticipant < 1 => "Jam:MaxConnectionsPerParticipant must be at least 1",
             _ when DiscussionLength <= TimeSpan.Zero || VotingLength <= TimeSpan.Zero => "phase lengths must be positive",
             _ when string.IsNullOrWhiteSpace(JamId) || string.IsNullOrWhiteSpace(NodeId) => "Jam:JamId and Jam:NodeId are required",
             _ => "",

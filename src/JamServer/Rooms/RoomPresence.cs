@@ -120,6 +120,21 @@ public sealed partial class RoomPresence(IConnectionMultiplexer redis, JamIdenti
         }
     }
 
+    /// <summary>The participant's open hub connections on all nodes, as Redis counts them; null while Redis is away.</summary>
+    public async Task<long?> ConnectionsOfAsync(string participantId)
+    {
+        try
+        {
+            var open = await redis.GetDatabase().HashGetAsync(RoomKey(Jam), participantId);
+            return open.TryParse(out long count) ? count : 0;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogRedisDown(log, ex);
+            return null;
+        }
+    }
+
     public async Task<Dictionary<string, long>> CountAsync(IEnumerable<string> roomIds)
     {
         var ids = roomIds.ToList();
