@@ -53,6 +53,16 @@ public sealed class JamOptions
 
     public int VoteBurst { get; set; } = 30;
 
+    /// <summary>A participant's bucket of flags: a few a minute on average, a handful at once.</summary>
+    public int FlagsPerSecond { get; set; } = 1;
+
+    public int FlagBurst { get; set; } = 10;
+
+    /// <summary>A participant's bucket of JoinRoom calls: a reconnect rejoins every room at once.</summary>
+    public int JoinsPerSecond { get; set; } = 5;
+
+    public int JoinBurst { get; set; } = 30;
+
     public const int DefaultVoteBudget = 10;
     public const int DefaultShortlistSize = 10;
 
@@ -88,6 +98,8 @@ public sealed class JamOptions
             _ when ShortlistSize is < 1 or > 1000 => "Jam:ShortlistSize must be between 1 and 1000",
             _ when VoteBatchMax < 1 => "Jam:VoteBatchMax must be at least 1",
             _ when VotesPerSecond < 1 || VoteBurst < 1 => "Jam:VotesPerSecond and Jam:VoteBurst must be at least 1",
+            _ when FlagsPerSecond < 1 || FlagBurst < 1 || JoinsPerSecond < 1 || JoinBurst < 1 =>
+                "Jam:FlagsPerSecond, Jam:FlagBurst, Jam:JoinsPerSecond and Jam:JoinBurst must be at least 1",
             _ when WriterPartitions is < 1 or > 64 => "Jam:WriterPartitions must be between 1 and 64",
             _ when MaxConnectionsPerParticipant < 1 => "Jam:MaxConnectionsPerParticipant must be at least 1",
             _ when DiscussionLength <= TimeSpan.Zero || VotingLength <= TimeSpan.Zero => "phase lengths must be positive",

@@ -4,27 +4,40 @@ using Microsoft.Extensions.Options;
 
 namespace JamServer.Infrastructure;
 
-/// <summary>Per-participant token buckets (on this node) for hub calls that write: posts (and proposals, merges), and votes.</summary>
+/// <summary>
+/// Per-participant token buckets (on this node) for hub calls: posts (and proposals, merges), votes, flags and room
+/// joins. A refusal is RATE_LIMITED with when to retry; the connection stays usable.
+/// </summary>
 public sealed class ParticipantRateLimits : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _posts;
     private readonly PartitionedRateLimiter<string> _votes;
+    private readonly PartitionedRateLimiter<string> _flags;
+    private readonly PartitionedRateLimiter<string> _joins;
 
     public ParticipantRateLimits(IOptions<JamOptions> options)
     {
         var settings = options.Value;
         _posts = Buckets(settings.PostsPerSecond, settings.PostBurst);
         _votes = Buckets(settings.VotesPerSecond, settings.VoteBurst);
+        _flags = Buckets(settings.FlagsPerSecond, settings.FlagBurst);
+        _joins = Buckets(settings.JoinsPerSecond, settings.JoinBurst);
     }
 
     public void AcquirePost(string participantId) => Acquire(_posts, participantId, "posts");
 
     public void AcquireVote(string participantId) => Acquire(_votes, participantId, "votes");
 
+    public void AcquireFlag(string participantId) => Acquire(_flags, participantId, "flags");
+
+    public void AcquireJoin(string participantId) => Acquire(_joins, participantId, "room joins");
+
     public void Dispose()
     {
         _posts.Dispose();
         _votes.Dispose();
+        _flags.Dispose();
+        _joins.Dispose();
     }
 
     private static PartitionedRateLimiter<string> Buckets(int perSecond, int burst) =>

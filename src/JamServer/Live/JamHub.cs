@@ -33,8 +33,11 @@ public sealed class JamHub(
 {
     private ClaimsPrincipal User => Context.User!;
 
-    public Task<JoinRoomResult> JoinRoom(string roomId, long afterSeq) =>
-        joinRoom.HandleAsync(Context, roomId, afterSeq);
+    public Task<JoinRoomResult> JoinRoom(string roomId, long afterSeq)
+    {
+        limits.AcquireJoin(User.ParticipantId());
+        return joinRoom.HandleAsync(Context, roomId, afterSeq);
+    }
 
     public Task LeaveRoom(string roomId) => joinRoom.LeaveAsync(Context, roomId);
 
@@ -59,7 +62,7 @@ public sealed class JamHub(
     public Task<FlagAck> Flag(string postId, string reason)
     {
         var command = FlagPost.Validate(postId, reason, User.ParticipantId());
-        limits.AcquirePost(command.FlaggerId);
+        limits.AcquireFlag(command.FlaggerId);
         return moderator.FlagAsync(command, Context.ConnectionAborted);
     }
 

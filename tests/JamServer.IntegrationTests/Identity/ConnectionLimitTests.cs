@@ -5,8 +5,14 @@ using JamServer.IntegrationTests.Support;
 
 namespace JamServer.IntegrationTests.Identity;
 
-/// <summary>A jam that lets a participant hold three connections.</summary>
-public sealed class ThreeConnectionsFixture() : JamServerFixture(new Dictionary<string, string> { ["Jam__MaxConnectionsPerParticipant"] = "3" });
+/// <summary>A jam with tight limits: three connections per participant, two flags and three joins in a burst.</summary>
+public sealed class ThreeConnectionsFixture() : JamServerFixture(new Dictionary<string, string>
+{
+    ["Jam__MaxConnectionsPerParticipant"] = "3",
+    ["Jam__FlagBurst"] = "2",
+    ["Jam__JoinBurst"] = "3",
+    ["Jam__JoinsPerSecond"] = "1",
+});
 
 [CollectionDefinition(Name)]
 public sealed class ThreeConnectionsCollection : ICollectionFixture<ThreeConnectionsFixture>
@@ -52,5 +58,44 @@ public sealed class ConnectionLimitTests(ThreeConnectionsFixture jam)
                 await client.DisposeAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task Flags_and_joins_beyond_their_bucket_are_rate_limited_with_a_retry_time_and_the_connection_stays_usable()
+    {
+        await using var author = await jam.ConnectAsync();
+        var posts = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            posts.Add((await author.PostAsync("water", $"Flag me #{i}")).PostId);
+        }
+
+        await using var flagger = await jam.ConnectAsync();
+        await flagger.FlagAsync(posts[0], "spam");
+        await flagger.FlagAsync(posts[1], "spam");
+        var refused = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => flagger.FlagAsync(posts[2], "spam"));
+        Assert.Matches("^RATE_LIMITED: Too many flags; retry after [0-9]+ s\\.$", refused.Message);
+        await flagger.PostAsync("water", "Still here, still usable");
+
+        await using var joiner = await jam.ConnectAsync();
+        foreach (var room in new[] { "water", "oceans", "mobility" })
+        {
+            await joiner.JoinAsync(room);
+        }
+
+        var tooMany = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => joiner.JoinAsync("housing"));
+        Assert.StartsWith("RATE_LIMITED: Too many room joins; retry after", tooMany.Message, StringComparison.Ordinal);
+        await Within.EventuallyAsync(async () =>
+        {
+            try
+            {
+                await joiner.JoinAsync("housing");
+                return true;
+            }
+            catch (Microsoft.AspNetCore.SignalR.HubException)
+            {
+                return false;
+            }
+        }, "the join bucket refills", TimeSpan.FromSeconds(5));
     }
 }
