@@ -18,9 +18,9 @@ public static class ConnectionLimit
         var presence = app.Services.GetRequiredService<RoomPresence>();
         app.Use(async (http, next) =>
         {
-            // The connection itself, not its negotiation: only an opening connection counts.
-            if (http.Request.Path.StartsWithSegments("/hubs/jam", out var rest) && !rest.StartsWithSegments("/negotiate")
-                && http.User.Identity?.IsAuthenticated == true
+            // Checked where a connection starts: its negotiation, or a WebSocket opened without one (no connection id).
+            // The later requests of a connection (its transport, long polling's polls) are not counted again.
+            if (http.User.Identity?.IsAuthenticated == true && IsNewConnection(http)
                 && await presence.ConnectionsOfAsync(http.User.ParticipantId()) >= max)
             {
                 http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
@@ -34,4 +34,13 @@ public static class ConnectionLimit
         });
         return app;
     }
+
+    private static bool IsNewConnection(HttpContext http) =>
+        http.Request.Path.StartsWithSegments("/hubs/jam", out var rest)
+        && (rest.Equals("/negotiate", StringComparison.Ordinal)
+            || (rest.Value is null or "" or "/" && IsWebSocketUpgrade(http.Request) && !http.Request.Query.ContainsKey("id")));
+
+    // SignalR adds the WebSocket feature in its own pipeline, after this middleware: read the request itself.
+    private static bool IsWebSocketUpgrade(HttpRequest request) =>
+        request.Headers.Upgrade.Any(value => string.Equals(value, "websocket", StringComparison.OrdinalIgnoreCase));
 }

@@ -23,6 +23,10 @@ public sealed class ThreeConnectionsCollection : ICollectionFixture<ThreeConnect
 [Collection(ThreeConnectionsCollection.Name)]
 public sealed class ConnectionLimitTests(ThreeConnectionsFixture jam)
 {
+    /// <summary>A connection's start: its negotiation.</summary>
+    private static Task<HttpResponseMessage> NegotiateAsync(HttpClient http) =>
+        http.PostAsync("hubs/jam/negotiate?negotiateVersion=1", null);
+
     [Fact]
     public async Task A_participant_beyond_the_connection_limit_is_refused_until_one_of_theirs_closes()
     {
@@ -37,9 +41,16 @@ public sealed class ConnectionLimitTests(ThreeConnectionsFixture jam)
 
             await Assert.ThrowsAnyAsync<Exception>(() => JamClient.ConnectAsync(jam.Server.BaseAddress, who, acceptGuidelines: false));
             using var http = jam.Server.As(who);
-            var refused = await http.GetAsync("hubs/jam").Timely();
+            var refused = await NegotiateAsync(http).Timely();
             Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
             Assert.Equal(ErrorCodes.TooManyConnections, (await refused.Content.ReadFromJsonAsync<ErrorBody>().Timely())!.Code);
+
+            // A WebSocket opened without negotiation (as the web client does) is refused too.
+            using (var socket = new System.Net.WebSockets.ClientWebSocket())
+            {
+                var uri = new Uri($"ws://127.0.0.1:{jam.Server.Port}/hubs/jam?access_token={Uri.EscapeDataString(who.Token)}");
+                await Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() => socket.ConnectAsync(uri, CancellationToken.None).Timely());
+            }
 
             // Someone else is not held back by it.
             await using (await JamClient.ConnectAsync(jam.Server.BaseAddress, await jam.SignInAsync()))
@@ -48,7 +59,7 @@ public sealed class ConnectionLimitTests(ThreeConnectionsFixture jam)
 
             await open[0].DisposeAsync();
             open.RemoveAt(0);
-            await Within.EventuallyAsync(async () => (await http.GetAsync("hubs/jam")).StatusCode != HttpStatusCode.TooManyRequests, "a slot is free again");
+            await Within.EventuallyAsync(async () => (await NegotiateAsync(http)).StatusCode != HttpStatusCode.TooManyRequests, "a slot is free again");
             open.Add(await JamClient.ConnectAsync(jam.Server.BaseAddress, who, acceptGuidelines: false));
         }
         finally
