@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using JamServer.IntegrationTests.Discussion;
 using JamServer.IntegrationTests.Support;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace JamServer.IntegrationTests.Identity;
 
@@ -17,6 +18,27 @@ public sealed class IdentityTests(JamServerFixture jam)
         await using var client = await JamClient.ConnectAsync(jam.Server.BaseAddress, who);
         var ack = await client.PostAsync("ethics-governance", "Moderators speak too");
         Assert.True(ack.Seq > 0);
+    }
+
+    [Fact]
+    public async Task Who_wrote_a_post_comes_from_the_token_whatever_the_request_says()
+    {
+        await using var mallory = await jam.ConnectAsync();
+        var victim = await jam.SignInAsync();
+        await mallory.JoinAsync("privacy");
+
+        var ack = await mallory.Connection.InvokeAsync<JamServer.Discussion.PostAck>("Post", new
+        {
+            roomId = "privacy",
+            parentId = (string?)null,
+            body = "Posted in someone else's name?",
+            clientId = JamClient.NewId(),
+            authorId = victim.ParticipantId,
+            authorName = victim.Name,
+        }).Timely();
+
+        var stored = await mallory.WaitForPostAsync(p => p.PostId == ack.PostId);
+        Assert.Equal((mallory.Who.ParticipantId, mallory.Who.Name), (stored.AuthorId, stored.AuthorName));
     }
 
     [Theory]
