@@ -12,13 +12,21 @@ public static class DemoSignIn
 
     public sealed record Response(string Token, string ParticipantId);
 
-    public static (string Name, string Role, string Kind) Validate(Request? request)
+    /// <summary>A display name someone chose: cleaned like a post body, 1 to <see cref="MaxNameLength"/> characters.</summary>
+    public static string DisplayName(string? displayName)
     {
-        var name = WritePost.Clean(request?.DisplayName ?? "").Trim();
+        var name = WritePost.Clean(displayName ?? "").Trim();
         if (name.Length is 0 or > MaxNameLength)
         {
             throw JamException.InvalidInput($"displayName must be 1 to {MaxNameLength} characters.");
         }
+
+        return name;
+    }
+
+    public static (string Name, string Role, string Kind) Validate(Request? request)
+    {
+        var name = DisplayName(request?.DisplayName);
 
         var role = request?.Role?.Trim().ToLowerInvariant() ?? Roles.Participant;
         if (!Roles.All.Contains(role))

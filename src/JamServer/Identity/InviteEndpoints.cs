@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using JamServer.Discussion;
 using JamServer.Infrastructure;
 using Marten;
 
@@ -30,11 +29,7 @@ public static class InviteEndpoints
         app.MapPost("/api/invites/redeem", async (
                 Invites.RedeemRequest? request, IDocumentStore store, TokenIssuer tokens, TimeProvider clock, CancellationToken ct) =>
             {
-                var name = WritePost.Clean(request?.DisplayName ?? "").Trim();
-                if (name.Length is 0 or > DemoSignIn.MaxNameLength)
-                {
-                    throw JamException.InvalidInput($"displayName must be 1 to {DemoSignIn.MaxNameLength} characters.");
-                }
+                var name = DemoSignIn.DisplayName(request?.DisplayName);
 
                 if (string.IsNullOrWhiteSpace(request?.Code) || request.Code.Length > 100)
                 {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using JamServer.Identity;
 using JamServer.Infrastructure;
 using Marten;
@@ -17,8 +16,6 @@ public static class ReadAudit
     public const string RestoredType = "post_restored";
     public const int MaxLimit = 1000;
 
-    private static readonly JsonSerializerOptions Json = new();
-
     public static async Task<IReadOnlyList<AuditEntry>> AfterAsync(IDocumentStore store, long after, int limit, CancellationToken ct)
     {
         await using var connection = store.Storage.Database.CreateConnection();
@@ -32,25 +29,31 @@ public static class ReadAudit
         command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = after });
         command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = limit });
         var entries = new List<AuditEntry>();
+        var serializer = store.Options.Serializer();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            entries.Add(Entry(reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+            entries.Add(await EntryAsync(reader, serializer, ct));
         }
 
         return entries;
     }
 
-    private static AuditEntry Entry(long seq, string type, string data) => type switch
+    /// <summary>The row's event, read back with the store's own serializer (as Marten wrote it).</summary>
+    private static async Task<AuditEntry> EntryAsync(System.Data.Common.DbDataReader row, ISerializer serializer, CancellationToken ct)
     {
-        FlaggedType when JsonSerializer.Deserialize<PostFlagged>(data, Json) is { } e =>
-            new(seq, "flagged", e.PostId, e.RoomId, e.FlaggerId, e.Reason, false, e.FlaggedAt),
-        HiddenType when JsonSerializer.Deserialize<PostHidden>(data, Json) is { } e =>
-            new(seq, "hidden", e.PostId, e.RoomId, e.HiddenBy, e.Reason, e.ByCommunity, e.HiddenAt),
-        RestoredType when JsonSerializer.Deserialize<PostRestored>(data, Json) is { } e =>
-            new(seq, "restored", e.PostId, e.RoomId, e.RestoredBy, e.Reason, false, e.RestoredAt),
-        _ => throw new InvalidOperationException($"Event {seq} of type {type} is not a moderation fact."),
-    };
+        var seq = row.GetInt64(0);
+        return row.GetString(1) switch
+        {
+            FlaggedType when await serializer.FromJsonAsync<PostFlagged>(row, 2, ct) is { } e =>
+                new(seq, "flagged", e.PostId, e.RoomId, e.FlaggerId, e.Reason, false, e.FlaggedAt),
+            HiddenType when await serializer.FromJsonAsync<PostHidden>(row, 2, ct) is { } e =>
+                new(seq, "hidden", e.PostId, e.RoomId, e.HiddenBy, e.Reason, e.ByCommunity, e.HiddenAt),
+            RestoredType when await serializer.FromJsonAsync<PostRestored>(row, 2, ct) is { } e =>
+                new(seq, "restored", e.PostId, e.RoomId, e.RestoredBy, e.Reason, false, e.RestoredAt),
+            var type => throw new InvalidOperationException($"Event {seq} of type {type} is not a moderation fact."),
+        };
+    }
 
     public static void MapAuditEndpoint(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/moderation/audit", (long? after, int? limit, IDocumentStore store, CancellationToken ct) =>
