@@ -31,12 +31,13 @@ public sealed class TestProvider : IAsyncDisposable
     /// <summary>How often the server read the discovery document and the keys.</summary>
     public int MetadataReads { get; private set; }
 
-    public static async Task<TestProvider> StartAsync()
+    /// <summary>On a free loopback port, or on <paramref name="port"/>, as a provider back after an outage.</summary>
+    public static async Task<TestProvider> StartAsync(int port = 0)
     {
         var provider = new TestProvider();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
         app.MapGet("/.well-known/openid-configuration", () =>
         {
