@@ -9,6 +9,7 @@ using JamServer.Identity;
 using JamServer.Infrastructure;
 using JamServer.IntegrationTests.Support;
 using JamServer.Live;
+using JamServer.Moderation;
 using JamServer.Proposals;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -191,38 +192,71 @@ public sealed class RoleMatrixTests(RoleMatrixFixture jam)
             JamClient.ConnectAsync(jam.Server.BaseAddress, new SignedIn(null!, "", ""), acceptGuidelines: false));
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
 
-        await Task.WhenAll(Everyone.Select(async who =>
+        var clients = (await Task.WhenAll(Everyone.Select(async who =>
+            (who, Client: await JamClient.ConnectAsync(jam.Server.BaseAddress, new SignedIn(tokens[who], "", who), acceptGuidelines: false)))))
+            .ToDictionary(c => c.who, c => c.Client);
+        try
         {
-            await using var client = await JamClient.ConnectAsync(jam.Server.BaseAddress, new SignedIn(tokens[who], "", who), acceptGuidelines: false);
-            foreach (var rule in HubRules)
+            await Task.WhenAll(clients.Select(async c =>
             {
-                var got = "past authorization";
-                try
+                foreach (var rule in HubRules)
                 {
-                    await client.Connection.InvokeCoreAsync(rule.Method, typeof(object), rule.Arguments).Timely();
+                    var got = await OutcomeAsync(c.Value, rule);
+                    var expected = rule.Allowed.Contains(c.Key) ? "past authorization" : ErrorCodes.Forbidden;
+                    if (got != expected)
+                    {
+                        wrong.Add($"{rule.Method} as {c.Key}: expected {expected}, got {got}");
+                    }
                 }
-                catch (HubException refused) when (refused.Message.StartsWith(ErrorCodes.Forbidden + ":", StringComparison.Ordinal))
-                {
-                    got = ErrorCodes.Forbidden;
-                }
-                catch (HubException refused) when (refused.Message.StartsWith(ErrorCodes.Unavailable + ":", StringComparison.Ordinal))
-                {
-                    got = refused.Message;
-                }
-                catch (HubException)
-                {
-                    // Any other refusal (NOT_FOUND, PHASE_CLOSED, INVALID_INPUT, ...) is the dummy input's.
-                }
+            }));
+            Assert.True(wrong.IsEmpty, string.Join('\n', wrong.Order(StringComparer.Ordinal)));
 
-                var expected = rule.Allowed.Contains(who) ? "past authorization" : ErrorCodes.Forbidden;
-                if (got != expected)
-                {
-                    wrong.Add($"{rule.Method} as {who}: expected {expected}, got {got}");
-                }
-            }
-        }));
+            await AssertOnlyModeratorsHearOfFlagsAsync(clients);
+        }
+        finally
+        {
+            await Task.WhenAll(clients.Values.Select(c => c.DisposeAsync().AsTask()));
+        }
+    }
 
-        Assert.True(wrong.IsEmpty, string.Join('\n', wrong.Order(StringComparer.Ordinal)));
+    private static async Task<string> OutcomeAsync(JamClient client, HubRule rule)
+    {
+        try
+        {
+            await client.Connection.InvokeCoreAsync(rule.Method, typeof(object), rule.Arguments).Timely();
+            return "past authorization";
+        }
+        catch (HubException refused) when (refused.Message.StartsWith(ErrorCodes.Forbidden + ":", StringComparison.Ordinal))
+        {
+            return ErrorCodes.Forbidden;
+        }
+        catch (HubException refused) when (refused.Message.StartsWith(ErrorCodes.Unavailable + ":", StringComparison.Ordinal))
+        {
+            return refused.Message;
+        }
+        catch (HubException)
+        {
+            // Any other refusal (NOT_FOUND, PHASE_CLOSED, INVALID_INPUT, ...) is the dummy input's.
+            return "past authorization";
+        }
+    }
+
+    /// <summary>The moderation pushes go by role too: a flag reaches moderators and organizers, no one else.</summary>
+    private static async Task AssertOnlyModeratorsHearOfFlagsAsync(Dictionary<string, JamClient> clients)
+    {
+        var heard = new ConcurrentBag<(string Who, string PostId)>();
+        foreach (var (who, client) in clients)
+        {
+            client.Connection.On<FlagDto>("FlagRaised", flag => heard.Add((who, flag.PostId)));
+        }
+
+        var post = await clients[Participant].PostAsync("privacy", "A post to flag in the role matrix");
+        await clients[Guest].FlagAsync(post.PostId);
+        await Within.EventuallyAsync(
+            () => Task.FromResult(Moderators.All(m => heard.Contains((m, post.PostId)))), "moderators and organizers hear of the flag");
+        await Task.Delay(300);
+
+        Assert.Equal(Moderators.Order(StringComparer.Ordinal), heard.Where(h => h.PostId == post.PostId).Select(h => h.Who).Order(StringComparer.Ordinal));
     }
 
     private async Task<Dictionary<string, string>> SignInEveryoneAsync()
