@@ -78,5 +78,10 @@ if (!app.Environment.WebRootFileProvider.GetFileInfo("index.html").Exists)
         $"JamServer is running the jam '{jam.JamId}'. The web client is not built here (./jam run builds it). API: /api/jam, /api/rooms, /api/proposals, /api/shortlist; live hub: /hubs/jam. See docs/protocol.md.\n"));
 }
 
+if (args is ["endpoints"])
+{
+    return EndpointAccess.Print(app);
+}
+
 await app.RunAsync();
 return 0;
