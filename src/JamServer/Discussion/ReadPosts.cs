@@ -2,6 +2,7 @@ using System.Security.Claims;
 using JamServer.Identity;
 using JamServer.Infrastructure;
 using Marten;
+using Polly.Registry;
 
 namespace JamServer.Discussion;
 
@@ -34,9 +35,10 @@ public static class ReadPosts
 
     public static void MapPostsEndpoint(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/rooms/{roomId}/posts", async (
-                string roomId, long? after, int? limit, ClaimsPrincipal user, IQuerySession session, Rooms.RoomCatalog rooms, CancellationToken ct) =>
+                string roomId, long? after, int? limit, ClaimsPrincipal user, IQuerySession session, Rooms.RoomCatalog rooms,
+                ResiliencePipelineProvider<string> pipelines, CancellationToken ct) =>
             {
-                if (await rooms.FindAsync(roomId, ct) is null)
+                if (await pipelines.StoreAsync(token => rooms.FindAsync(roomId, token), ct) is null)
                 {
                     throw JamException.NotFound($"There is no room '{roomId}'.");
                 }
@@ -46,7 +48,8 @@ public static class ReadPosts
                     throw JamException.InvalidInput($"limit must be between 1 and {MaxLimit}.");
                 }
 
-                return await AfterAsync(session, roomId, after ?? 0, limit ?? DefaultLimit, user.SeesHiddenPosts(), ct);
+                return await pipelines.StoreAsync(
+                    token => AfterAsync(session, roomId, after ?? 0, limit ?? DefaultLimit, user.SeesHiddenPosts(), token), ct);
             })
             .RequireAuthorization();
 }

@@ -24,6 +24,9 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
         .Select(_ => Channel.CreateBounded<Pending>(new BoundedChannelOptions(10_000) { SingleReader = true }))
         .ToArray();
 
+    // Set while a partition's batch has run longer than the store's attempt timeout: the store hangs.
+    private readonly bool[] _stuck = new bool[partitions];
+
     /// <summary>What one command came to: an acknowledgement with the fact committed for it, or a refusal.</summary>
     public sealed record Outcome(TAck? Ack, TFact? Fact, JamException? Error);
 
@@ -34,9 +37,33 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
     {
         var pending = new Pending(command, new TaskCompletionSource<TAck>(TaskCreationOptions.RunContinuationsAsynchronously));
         var partition = (int)((uint)StringComparer.Ordinal.GetHashCode(PartitionKey(command)) % (uint)_queues.Length);
+        if (Volatile.Read(ref _stuck[partition]))
+        {
+            // Not queued, so never stored: better said now than after the stuck batch gives up.
+            throw Unavailable(Resilience.BreakDuration);
+        }
+
         await _queues[partition].Writer.WriteAsync(pending, ct);
-        return await pending.Done.Task.WaitAsync(ct);
+        try
+        {
+            return await pending.Done.Task.WaitAsync(AnswerWithin, ct);
+        }
+        catch (TimeoutException)
+        {
+            // Still queued (then never tried: the loop skips it) or in a batch whose commit is slow: not answered in
+            // time is answered UNAVAILABLE, and a resend finds the command if it was stored after all.
+            var unavailable = Unavailable(Resilience.BreakDuration);
+            if (pending.Done.TrySetException(unavailable))
+            {
+                throw unavailable;
+            }
+
+            return await pending.Done.Task.WaitAsync(ct);
+        }
     }
+
+    /// <summary>The longest a writer waits for its answer: a batch's attempt timeout and a little queueing.</summary>
+    private static readonly TimeSpan AnswerWithin = Resilience.AttemptTimeout + TimeSpan.FromSeconds(1);
 
     /// <summary>Commands with one key are written by one loop, in the order they came.</summary>
     protected abstract string PartitionKey(TCommand command);
@@ -82,7 +109,16 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
             {
                 while (batch.Count < maxBatch && queue.Reader.TryRead(out var pending))
                 {
-                    batch.Add(pending);
+                    // A command whose writer was already answered (it waited too long) is not written.
+                    if (!pending.Done.Task.IsCompleted)
+                    {
+                        batch.Add(pending);
+                    }
+                }
+
+                if (batch.Count == 0)
+                {
+                    continue;
                 }
 
                 await WriteBatchAsync(partition, batch, stoppingToken);
@@ -112,14 +148,21 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
     private async Task WriteBatchAsync(int partition, IReadOnlyList<Pending> batch, CancellationToken ct)
     {
         Outcome[] outcomes;
-        var pipeline = RetriesTransientErrors ? pipelines.GetPipeline(Resilience.StoreWrite) : ResiliencePipeline.Empty;
+        var pipeline = pipelines.GetPipeline(RetriesTransientErrors ? Resilience.StoreWrite : Resilience.Store);
         var commands = batch.Select(p => p.Command).ToList();
         var refusedOnce = false;
+        Func<Task<Outcome[]>> commit = () =>
+            pipeline.ExecuteAsync(token => new ValueTask<Outcome[]>(CommitAsync(partition, commands, token)), ct).AsTask();
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                outcomes = await pipeline.ExecuteAsync(async token => await CommitAsync(partition, commands, token), ct);
+                if (await CommitWatchedAsync(partition, batch, commit, ct) is not { } committed)
+                {
+                    return;
+                }
+
+                outcomes = committed;
                 break;
             }
             catch (Exception ex) when (RefusalOf(ex) is { } refusal)
@@ -164,7 +207,7 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 Forget(partition);
-                if (batch.Count > 1 && !Resilience.IsTransient(ex))
+                if (batch.Count > 1 && !Resilience.IsUnavailable(ex))
                 {
                     // Not the store being away: find the one command the store refuses rather than fail them all.
                     await WriteOneByOneAsync(partition, batch, ct);
@@ -173,9 +216,16 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
 
                 LogBatchFailed(log, ex, batch.Count, Noun);
                 OnUncertain();
+                var unavailable = Unavailable(Resilience.RetryAfter(ex));
                 foreach (var pending in batch)
                 {
-                    pending.Done.TrySetException(new JamException(ErrorCodes.Unavailable, $"The store is unavailable; send the {Noun} again."));
+                    pending.Done.TrySetException(unavailable);
+                }
+
+                if (Resilience.IsAway(ex))
+                {
+                    // Timed out or refused by the open circuit: what queued meanwhile would only wait to fail in turn.
+                    FailWaiting(partition, unavailable);
                 }
 
                 return;
@@ -205,6 +255,71 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
         }
     }
 
+    /// <summary>
+    /// The batch's outcomes, or null when the store hung: a commit still running after the attempt timeout waits for a
+    /// server that stopped answering (Npgsql's cancellation waits for the server too, up to its command timeout). Its
+    /// callers are told UNAVAILABLE at once, as are those queued behind it and those who come while it hangs; the loop
+    /// waits for the commit to end, so this partition's state is never touched by two batches at once. Should it
+    /// commit after all, its facts are handed on as usual and the callers' resends find them.
+    /// </summary>
+    private async Task<Outcome[]?> CommitWatchedAsync(int partition, IReadOnlyList<Pending> batch, Func<Task<Outcome[]>> start, CancellationToken ct)
+    {
+        var commit = start();
+        using (var watch = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            var patience = Task.Delay(Resilience.AttemptTimeout + TimeSpan.FromMilliseconds(500), watch.Token);
+            if (await Task.WhenAny(commit, patience) == commit)
+            {
+                await watch.CancelAsync();
+                return await commit;
+            }
+        }
+
+        Volatile.Write(ref _stuck[partition], true);
+        try
+        {
+            LogStuck(log, batch.Count, Noun);
+            OnUncertain();
+            var unavailable = Unavailable(Resilience.BreakDuration);
+            foreach (var pending in batch)
+            {
+                pending.Done.TrySetException(unavailable);
+            }
+
+            FailWaiting(partition, unavailable);
+            try
+            {
+                var outcomes = await commit;
+                await AfterCommitAsync(partition, outcomes);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                Forget(partition);
+                LogBatchFailed(log, ex, batch.Count, Noun);
+            }
+
+            return null;
+        }
+        finally
+        {
+            FailWaiting(partition, Unavailable(Resilience.BreakDuration));
+            Volatile.Write(ref _stuck[partition], false);
+        }
+    }
+
+    /// <summary>Answers every command still queued in the partition: none of them was tried, so none is stored.</summary>
+    private void FailWaiting(int partition, JamException unavailable)
+    {
+        while (_queues[partition].Reader.TryRead(out var waiting))
+        {
+            waiting.Done.TrySetException(unavailable);
+        }
+    }
+
+    private JamException Unavailable(TimeSpan retryAfter) => new(
+        ErrorCodes.Unavailable,
+        $"The store is unavailable; send the {Noun} again after {Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))} s.");
+
     private async Task WriteOneByOneAsync(int partition, IReadOnlyList<Pending> batch, CancellationToken ct)
     {
         foreach (var pending in batch)
@@ -218,6 +333,9 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
 
     [LoggerMessage(LogLevel.Error, "A batch of {Count} writes ({Noun}) could not be stored")]
     private static partial void LogBatchFailed(ILogger logger, Exception ex, int count, string noun);
+
+    [LoggerMessage(LogLevel.Error, "A batch of {Count} writes ({Noun}) hangs in the store; its writers and those queued are told to resend")]
+    private static partial void LogStuck(ILogger logger, int count, string noun);
 
     [LoggerMessage(LogLevel.Error, "A batch of {Noun} writes is committed, but handing it on failed")]
     private static partial void LogAfterCommitFailed(ILogger logger, Exception ex, string noun);

@@ -15,23 +15,31 @@ public sealed partial class HttpErrors(ILogger<HttpErrors> log) : IExceptionHand
         {
             JamException refused => (refused.HttpStatus, new ErrorBody(refused.Code, refused.Message)),
             BadHttpRequestException bad => (bad.StatusCode, new ErrorBody(ErrorCodes.InvalidInput, bad.Message)),
-            _ when Resilience.IsTransient(exception) =>
-                (StatusCodes.Status503ServiceUnavailable, new ErrorBody(ErrorCodes.Unavailable, "The store is unavailable; try again.")),
+            _ when Resilience.IsUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable, new ErrorBody(
+                ErrorCodes.Unavailable, $"The store is unavailable; try again after {Resilience.RetryAfterSeconds(exception)} s.")),
             _ => (StatusCodes.Status500InternalServerError, new ErrorBody(ErrorCodes.Internal, "The server failed; the error is logged.")),
         };
-        if (status >= StatusCodes.Status500InternalServerError && exception is not JamException)
+        if (Resilience.IsAway(exception))
+        {
+            // The circuit logged why it opened; one line per refused request is enough.
+            LogStoreAway(log, httpContext.Request.Method, httpContext.Request.Path, exception.Message);
+        }
+        else if (status >= StatusCodes.Status500InternalServerError && exception is not JamException)
         {
             LogFailed(log, exception, httpContext.Request.Method, httpContext.Request.Path);
         }
 
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
-            httpContext.Response.Headers.RetryAfter = "2";
+            httpContext.Response.Headers.RetryAfter = Resilience.RetryAfterSeconds(exception);
         }
 
         await TypedResults.Json(body, statusCode: status).ExecuteAsync(httpContext);
         return true;
     }
+
+    [LoggerMessage(LogLevel.Warning, "{Method} {Path}: the store is unavailable ({Reason})")]
+    private static partial void LogStoreAway(ILogger logger, string method, string path, string reason);
 
     [LoggerMessage(LogLevel.Error, "{Method} {Path} failed")]
     private static partial void LogFailed(ILogger logger, Exception ex, string method, string path);

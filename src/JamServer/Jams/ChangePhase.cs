@@ -2,6 +2,7 @@ using JamServer.Identity;
 using JamServer.Infrastructure;
 using JamServer.Live;
 using Marten;
+using Polly.Registry;
 
 namespace JamServer.Jams;
 
@@ -13,6 +14,7 @@ public sealed partial class ChangePhase(
     RoomFanout fanout,
     TimeProvider clock,
     Voting.ShortlistPublisher shortlist,
+    ResiliencePipelineProvider<string> pipelines,
     ILogger<ChangePhase> log)
 {
     public sealed record Request(string? Phase);
@@ -26,13 +28,42 @@ public sealed partial class ChangePhase(
     /// <summary>Decides against the stored state and appends at its exact version; a race loses and decides again.</summary>
     private async Task<JamView> AppendAsync(Func<JamView, IReadOnlyList<JamPhaseChanged>> decide, CancellationToken ct)
     {
+        var (view, moved) = await pipelines.StoreAsync(token => StoreAsync(decide, token), ct);
+        if (!moved)
+        {
+            return view;
+        }
+
+        // Committed: tell everyone even if the caller has gone away meanwhile.
+        var changed = await jam.RefreshAsync(CancellationToken.None);
+        if (changed.Phase is JamPhase.Closed)
+        {
+            shortlist.Nudge();
+        }
+
+        try
+        {
+            await fanout.PushPhaseAsync(JamDto.From(changed, clock.GetUtcNow()));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The change is stored; clients see it in GET /api/jam and in the next push.
+            LogPushFailed(log, ex, changed.Phase);
+        }
+
+        return changed;
+    }
+
+    /// <summary>The jam as read, and whether a change was committed on it.</summary>
+    private async Task<(JamView View, bool Moved)> StoreAsync(Func<JamView, IReadOnlyList<JamPhaseChanged>> decide, CancellationToken ct)
+    {
         for (var attempt = 0; ; attempt++)
         {
             var view = await jam.RefreshAsync(ct);
             var changes = decide(view);
             if (changes.Count == 0)
             {
-                return view;
+                return (view, false);
             }
 
             try
@@ -47,24 +78,7 @@ public sealed partial class ChangePhase(
                 continue;
             }
 
-            // Committed: tell everyone even if the caller has gone away meanwhile.
-            var changed = await jam.RefreshAsync(CancellationToken.None);
-            if (changed.Phase is JamPhase.Closed)
-            {
-                shortlist.Nudge();
-            }
-
-            try
-            {
-                await fanout.PushPhaseAsync(JamDto.From(changed, clock.GetUtcNow()));
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The change is stored; clients see it in GET /api/jam and in the next push.
-                LogPushFailed(log, ex, changed.Phase);
-            }
-
-            return changed;
+            return (view, true);
         }
     }
 

@@ -30,6 +30,20 @@ public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> log) : IHubFi
         {
             throw new HubException($"{ErrorCodes.Unavailable}: The connection closed before the call finished.");
         }
+        catch (Exception ex) when (Resilience.IsUnavailable(ex))
+        {
+            if (Resilience.IsAway(ex))
+            {
+                // The circuit logged why it opened; one line per refused call is enough.
+                LogStoreAway(log, method, ex.Message);
+            }
+            else
+            {
+                LogFailed(log, ex, method);
+            }
+
+            throw new HubException($"{ErrorCodes.Unavailable}: The store is unavailable; try again after {Resilience.RetryAfterSeconds(ex)} s.");
+        }
         catch (Exception ex) when (ex is not HubException)
         {
             LogFailed(log, ex, method);
@@ -42,6 +56,9 @@ public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> log) : IHubFi
 
     [LoggerMessage(LogLevel.Information, "Hub {Method} refused: {Code} {Reason}")]
     private static partial void LogRefused(ILogger logger, string method, string code, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Hub {Method}: the store is unavailable ({Reason})")]
+    private static partial void LogStoreAway(ILogger logger, string method, string reason);
 
     [LoggerMessage(LogLevel.Error, "Hub {Method} failed")]
     private static partial void LogFailed(ILogger logger, Exception ex, string method);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using JamServer.Infrastructure;
 using Marten;
 using MessagePack;
+using Polly.Registry;
 
 namespace JamServer.Moderation;
 
@@ -14,7 +15,7 @@ public sealed record GuidelinesDto(int Version, IReadOnlyList<string> Items);
 /// The guidelines the community wrote, and who accepted them. A participant accepts once, before the first post;
 /// acceptance is an event in the participant's own stream, so a second acceptance (on any node) finds it there.
 /// </summary>
-public sealed class Guidelines(IDocumentStore store, TimeProvider clock)
+public sealed class Guidelines(IDocumentStore store, ResiliencePipelineProvider<string> pipelines, TimeProvider clock)
 {
     public const int Version = 1;
 
@@ -36,21 +37,26 @@ public sealed class Guidelines(IDocumentStore store, TimeProvider clock)
     {
         if (!_accepted.ContainsKey(participantId))
         {
-            await using var session = store.LightweightSession();
-            session.Events.StartStream(StreamIdOf(participantId), new GuidelinesAccepted(participantId, clock.GetUtcNow()));
-            try
-            {
-                await session.SaveChangesAsync(ct);
-            }
-            catch (Exception ex) when (Resilience.IsConflict(ex))
-            {
-                // Accepted before, perhaps on another node: once is enough.
-            }
-
-            _accepted[participantId] = true;
+            _accepted[participantId] = await pipelines.StoreAsync(token => StoreAcceptanceAsync(participantId, token), ct);
         }
 
         return new GuidelinesAck(true, Version);
+    }
+
+    private async Task<bool> StoreAcceptanceAsync(string participantId, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        session.Events.StartStream(StreamIdOf(participantId), new GuidelinesAccepted(participantId, clock.GetUtcNow()));
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (Exception ex) when (Resilience.IsConflict(ex))
+        {
+            // Accepted before, perhaps on another node: once is enough.
+        }
+
+        return true;
     }
 
     /// <summary>Refuses with GUIDELINES_NOT_ACCEPTED unless the participant accepted the guidelines.</summary>
@@ -61,14 +67,19 @@ public sealed class Guidelines(IDocumentStore store, TimeProvider clock)
             return;
         }
 
-        await using var session = store.QuerySession();
-        if (await session.Events.FetchStreamStateAsync(StreamIdOf(participantId), ct) is null)
+        if (!await pipelines.StoreAsync(token => IsStoredAsync(participantId, token), ct))
         {
             throw new JamException(
                 ErrorCodes.GuidelinesNotAccepted, "Accept the jam's guidelines (AcceptGuidelines) before your first post.");
         }
 
         _accepted[participantId] = true;
+    }
+
+    private async Task<bool> IsStoredAsync(string participantId, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        return await session.Events.FetchStreamStateAsync(StreamIdOf(participantId), ct) is not null;
     }
 
     public static void MapGuidelinesEndpoint(IEndpointRouteBuilder app) => app.MapGet("/api/guidelines", () => Current);

@@ -3,6 +3,7 @@ using JamServer.Infrastructure;
 using JamServer.Live;
 using Marten;
 using Microsoft.Extensions.Options;
+using Polly.Registry;
 
 namespace JamServer.Moderation;
 
@@ -10,7 +11,8 @@ namespace JamServer.Moderation;
 /// Carries out flag, hide and restore: reads the post and its moderation, decides, and appends the events with the
 /// post's new moderation state and visibility in one transaction. Only then tells the room and the moderators.
 /// </summary>
-public sealed class PostModerator(IDocumentStore store, RoomFanout fanout, IOptions<ModerationOptions> options, TimeProvider clock)
+public sealed class PostModerator(
+    IDocumentStore store, RoomFanout fanout, IOptions<ModerationOptions> options, ResiliencePipelineProvider<string> pipelines, TimeProvider clock)
 {
     private const int MaxAttempts = 20;
 
@@ -31,52 +33,65 @@ public sealed class PostModerator(IDocumentStore store, RoomFanout fanout, IOpti
     {
         for (var attempt = 0; ; attempt++)
         {
-            await using var session = store.LightweightSession();
-            var post = await session.LoadAsync<PostView>(postId, ct) ?? throw JamException.NotFound($"There is no post '{postId}'.");
-            var state = await session.LoadAsync<PostModeration>(postId, ct) ?? PostModeration.Fresh(post.Id, post.RoomId, post.AuthorId);
-            var wasHidden = state.Hidden;
-            var facts = decide(state, clock.GetUtcNow());
-
-            var streamId = PostModeration.StreamIdOf(postId);
-            if (state.Version == 0)
+            if (await pipelines.StoreAsync(token => TryApplyAsync(postId, decide, token), ct) is { } applied)
             {
-                session.Events.StartStream(streamId, facts.ToArray());
-            }
-            else
-            {
-                session.Events.Append(streamId, state.Version + facts.Count, facts.ToArray());
+                Tell(applied.Post, applied.Facts, applied.WasHidden);
+                return applied.State;
             }
 
-            foreach (var fact in facts)
+            // Someone else flagged or reviewed the post meanwhile: decide again on what they left, after a short
+            // random pause so that a crowd flagging one post at once spreads out.
+            if (attempt >= MaxAttempts)
             {
-                state.Apply(fact);
+                throw new JamException(ErrorCodes.Unavailable, "The post is being moderated by many at once; try again.");
             }
 
-            // The post's view follows its hide or restore in the same transaction (PostViewProjection).
-            session.Store(state);
-            post.Hidden = state.Hidden;
-
-            try
-            {
-                await session.SaveChangesAsync(ct);
-            }
-            catch (Exception ex) when (Resilience.IsConflict(ex))
-            {
-                // Someone else flagged or reviewed the post meanwhile: decide again on what they left, after a short
-                // random pause so that a crowd flagging one post at once spreads out.
-                if (attempt >= MaxAttempts)
-                {
-                    throw new JamException(ErrorCodes.Unavailable, "The post is being moderated by many at once; try again.");
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 + (10 * attempt))), clock, ct);
-                continue;
-            }
-
-            Tell(post, facts, wasHidden);
-            return state;
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 + (10 * attempt))), clock, ct);
         }
     }
+
+    /// <summary>One decision on the stored state, committed; null when another decision committed first.</summary>
+    private async Task<Applied?> TryApplyAsync(
+        string postId, Func<PostModeration, DateTimeOffset, IReadOnlyList<object>> decide, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        var post = await session.LoadAsync<PostView>(postId, ct) ?? throw JamException.NotFound($"There is no post '{postId}'.");
+        var state = await session.LoadAsync<PostModeration>(postId, ct) ?? PostModeration.Fresh(post.Id, post.RoomId, post.AuthorId);
+        var wasHidden = state.Hidden;
+        var facts = decide(state, clock.GetUtcNow());
+
+        var streamId = PostModeration.StreamIdOf(postId);
+        if (state.Version == 0)
+        {
+            session.Events.StartStream(streamId, facts.ToArray());
+        }
+        else
+        {
+            session.Events.Append(streamId, state.Version + facts.Count, facts.ToArray());
+        }
+
+        foreach (var fact in facts)
+        {
+            state.Apply(fact);
+        }
+
+        // The post's view follows its hide or restore in the same transaction (PostViewProjection).
+        session.Store(state);
+        post.Hidden = state.Hidden;
+
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (Exception ex) when (Resilience.IsConflict(ex))
+        {
+            return null;
+        }
+
+        return new Applied(post, state, facts, wasHidden);
+    }
+
+    private sealed record Applied(PostView Post, PostModeration State, IReadOnlyList<object> Facts, bool WasHidden);
 
     private void Tell(PostView post, IReadOnlyList<object> facts, bool wasHidden)
     {

@@ -33,5 +33,6 @@ public static class ListProposals
                         support.GetValueOrDefault(p.Id), p.MergedFrom))
                     .ToList();
             })
-            .RequireAuthorization();
+            .RequireAuthorization()
+            .ReadsStore();
 }

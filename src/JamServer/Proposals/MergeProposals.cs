@@ -3,6 +3,7 @@ using JamServer.Jams;
 using JamServer.Voting;
 using Marten;
 using MessagePack;
+using Polly.Registry;
 
 namespace JamServer.Proposals;
 
@@ -10,7 +11,8 @@ namespace JamServer.Proposals;
 public sealed record MergeAck([property: Key("proposalId")] string ProposalId, [property: Key("mergedInto")] string MergedInto);
 
 /// <summary>A moderator folds a duplicate proposal into another; its supporters count for the target, once each.</summary>
-public sealed class MergeProposals(IDocumentStore store, JamState jam, LiveTally tally, ProposalCatalog catalog, TimeProvider clock)
+public sealed class MergeProposals(
+    IDocumentStore store, JamState jam, LiveTally tally, ProposalCatalog catalog, ResiliencePipelineProvider<string> pipelines, TimeProvider clock)
 {
     public const int MaxReasonLength = 500;
 
@@ -50,6 +52,14 @@ public sealed class MergeProposals(IDocumentStore store, JamState jam, LiveTally
 
     public async Task<MergeAck> HandleAsync(Command command, CancellationToken ct)
     {
+        var merged = await pipelines.StoreAsync(token => StoreAsync(command, token), ct);
+        catalog.Invalidate();
+        tally.EnqueueMerge(merged.ProposalId, merged.TargetId);
+        return new MergeAck(merged.ProposalId, merged.TargetId);
+    }
+
+    private async Task<ProposalMerged> StoreAsync(Command command, CancellationToken ct)
+    {
         for (var attempt = 0; ; attempt++)
         {
             await using var session = store.LightweightSession();
@@ -75,9 +85,7 @@ public sealed class MergeProposals(IDocumentStore store, JamState jam, LiveTally
                 throw new JamException(ErrorCodes.PhaseClosed, "The jam is closed; its proposals are final.");
             }
 
-            catalog.Invalidate();
-            tally.EnqueueMerge(merged.ProposalId, merged.TargetId);
-            return new MergeAck(merged.ProposalId, merged.TargetId);
+            return merged;
         }
     }
 

@@ -5,6 +5,7 @@ using JamServer.Jams;
 using JamServer.Voting;
 using Marten;
 using MessagePack;
+using Polly.Registry;
 
 namespace JamServer.Proposals;
 
@@ -20,7 +21,8 @@ public sealed record ProposeRequest(
 public sealed record ProposeAck([property: Key("proposalId")] string ProposalId);
 
 /// <summary>Turning a discussion thread into a proposal the crowd can vote for.</summary>
-public sealed partial class ProposeIdea(IDocumentStore store, JamState jam, LiveTally tally, TimeProvider clock, ILogger<ProposeIdea> log)
+public sealed partial class ProposeIdea(
+    IDocumentStore store, JamState jam, LiveTally tally, ResiliencePipelineProvider<string> pipelines, TimeProvider clock, ILogger<ProposeIdea> log)
 {
     public const int MaxTitleLength = 120;
     public const int MaxSummaryLength = 2000;
@@ -89,6 +91,28 @@ public sealed partial class ProposeIdea(IDocumentStore store, JamState jam, Live
 
     public async Task<ProposeAck> HandleAsync(Command command, CancellationToken ct)
     {
+        var made = await pipelines.StoreAsync(token => StoreAsync(command, token), ct);
+        if (made is null)
+        {
+            return new ProposeAck(ProposalIdOf(command.ThreadId));
+        }
+
+        try
+        {
+            await tally.AddProposalAsync(made.ProposalId);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Stored; the live ranking shows it with its first vote.
+            LogRankingFailed(log, ex, made.ProposalId);
+        }
+
+        return new ProposeAck(made.ProposalId);
+    }
+
+    /// <summary>The proposal as committed now, or null when this very request was stored before.</summary>
+    private async Task<ProposalMade?> StoreAsync(Command command, CancellationToken ct)
+    {
         var proposalId = ProposalIdOf(command.ThreadId);
         for (var attempt = 0; ; attempt++)
         {
@@ -98,7 +122,7 @@ public sealed partial class ProposeIdea(IDocumentStore store, JamState jam, Live
             var made = Decide(command, jam.Current.Phase, thread, existing, clock.GetUtcNow());
             if (made is null)
             {
-                return new ProposeAck(proposalId);
+                return null;
             }
 
             session.Events.StartStream(made.ProposalId, made);
@@ -117,17 +141,7 @@ public sealed partial class ProposeIdea(IDocumentStore store, JamState jam, Live
                 throw new JamException(ErrorCodes.PhaseClosed, "Proposals are made during the Discussion phase.");
             }
 
-            try
-            {
-                await tally.AddProposalAsync(made.ProposalId);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // Stored; the live ranking shows it with its first vote.
-                LogRankingFailed(log, ex, made.ProposalId);
-            }
-
-            return new ProposeAck(made.ProposalId);
+            return made;
         }
     }
 

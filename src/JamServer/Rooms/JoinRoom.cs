@@ -5,6 +5,7 @@ using JamServer.Live;
 using Marten;
 using MessagePack;
 using Microsoft.AspNetCore.SignalR;
+using Polly.Registry;
 
 namespace JamServer.Rooms;
 
@@ -20,7 +21,8 @@ public sealed record JoinRoomResult(
     [property: Key("lastSeq")] long LastSeq,
     [property: Key("hasMore")] bool HasMore);
 
-public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, RoomFanout fanout, IDocumentStore store)
+public sealed class JoinRoom(
+    RoomCatalog rooms, RoomPresence presence, RoomFanout fanout, IDocumentStore store, ResiliencePipelineProvider<string> pipelines)
 {
     public const int MaxCatchUp = ReadPosts.MaxLimit;
     public const int MaxRoomsPerConnection = 20;
@@ -38,7 +40,8 @@ public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, RoomFanou
         }
 
         var ct = context.ConnectionAborted;
-        var room = await rooms.FindAsync(roomId, ct) ?? throw JamException.NotFound($"There is no room '{roomId}'.");
+        var room = await pipelines.StoreAsync(token => rooms.FindAsync(roomId, token), ct)
+            ?? throw JamException.NotFound($"There is no room '{roomId}'.");
 
         // The catalog's copy of the id, held for the connection's life instead of the one parsed from this call.
         roomId = room.Id;
@@ -56,8 +59,13 @@ public sealed class JoinRoom(RoomCatalog rooms, RoomPresence presence, RoomFanou
         {
             // Closed while joining: its disconnect may have cleaned up before this join recorded anything.
             ct.ThrowIfCancellationRequested();
-            await using var session = store.QuerySession();
-            var posts = await ReadPosts.AfterAsync(session, roomId, afterSeq, MaxCatchUp + 1, context.User!.SeesHiddenPosts(), ct);
+            var seesHidden = context.User!.SeesHiddenPosts();
+            var posts = await pipelines.StoreAsync(
+                async token =>
+                {
+                    await using var session = store.QuerySession();
+                    return await ReadPosts.AfterAsync(session, roomId, afterSeq, MaxCatchUp + 1, seesHidden, token);
+                }, ct);
             var hasMore = posts.Count > MaxCatchUp;
             var caughtUp = hasMore ? posts.Take(MaxCatchUp).ToList() : posts;
             var lastSeq = caughtUp.Count > 0 ? caughtUp[^1].Seq : afterSeq;

@@ -1,3 +1,5 @@
+using JamServer.Infrastructure;
+
 namespace JamServer.Rooms;
 
 public sealed record RoomDto(string Id, string Title, string Description, long Online, long Posts);
@@ -10,5 +12,6 @@ public static class ListRooms
             var rooms = await catalog.LoadAllAsync(ct);
             var online = await presence.CountAsync(rooms.Select(r => r.Id));
             return rooms.Select(r => new RoomDto(r.Id, r.Title, r.Description, online[r.Id], r.LastSeq)).ToList();
-        });
+        })
+        .ReadsStore();
 }

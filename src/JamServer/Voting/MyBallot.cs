@@ -1,6 +1,7 @@
 using JamServer.Identity;
 using JamServer.Jams;
 using JamServer.Proposals;
+using JamServer.Infrastructure;
 using Marten;
 
 namespace JamServer.Voting;
@@ -34,7 +35,8 @@ public static class MyBallot
                 var budget = jam.Current.VoteBudget;
                 return new MyVotesDto(budget, Math.Max(0, budget - proposals.Count), proposals);
             })
-            .RequireAuthorization();
+            .RequireAuthorization()
+            .ReadsStore();
 
         app.MapGet("/api/me/receipt", async (HttpContext http, IQuerySession session, ShortlistPublisher published, CancellationToken ct) =>
             {
@@ -45,6 +47,7 @@ public static class MyBallot
                     voterId, proposals, Tally.BallotHash(voterId, proposals), proposals.Count > 0,
                     shortlist is null ? ReadShortlist.Provisional : ReadShortlist.Final, shortlist?.Digest);
             })
-            .RequireAuthorization();
+            .RequireAuthorization()
+            .ReadsStore();
     }
 }
