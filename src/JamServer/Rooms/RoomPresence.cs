@@ -46,7 +46,7 @@ public sealed partial class RoomPresence
               if n <= 0 then redis.call('HDEL', key, participant) end
               changed[#changed + 1] = room
             end
-            redis.call('HSET', node, field, count .. '|' .. version)
+            redis.call('HSET', node, field, ARGV[i + 2] .. '|' .. ARGV[2])
           end
         end
         return changed
@@ -66,6 +66,10 @@ public sealed partial class RoomPresence
         this.clock = clock;
         this.log = log;
         _lastCheck = clock.GetTimestamp();
+
+        // Above what an earlier process of this node wrote (unless it made a thousand changes a millisecond), in
+        // case its record could not be cleared at start.
+        _version = clock.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
         redis.ConnectionRestored += (_, e) =>
         {
             if (e.ConnectionType == ConnectionType.Interactive)
@@ -255,6 +259,8 @@ public sealed partial class RoomPresence
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
+            // When Redis is back, writing this node's share again also takes back what is left of the old one.
+            _reconcileNeeded = true;
             LogRedisDown(log, ex);
         }
     }
