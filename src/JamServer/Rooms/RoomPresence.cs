@@ -54,17 +54,17 @@ public sealed partial class RoomPresence
 
     private static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(10);
 
-    private readonly IConnectionMultiplexer redis;
-    private readonly JamIdentity identity;
-    private readonly TimeProvider clock;
-    private readonly ILogger<RoomPresence> log;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly JamIdentity _identity;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<RoomPresence> _log;
 
     public RoomPresence(IConnectionMultiplexer redis, JamIdentity identity, TimeProvider clock, ILogger<RoomPresence> log)
     {
-        this.redis = redis;
-        this.identity = identity;
-        this.clock = clock;
-        this.log = log;
+        _redis = redis;
+        _identity = identity;
+        _clock = clock;
+        _log = log;
         _lastCheck = clock.GetTimestamp();
 
         // Above what an earlier process of this node wrote (unless it made a thousand changes a millisecond), in
@@ -81,9 +81,10 @@ public sealed partial class RoomPresence
 
     private readonly ConcurrentDictionary<string, byte> _dirty = new(StringComparer.Ordinal);
 
-    /// <summary>This node's connections per room and participant (field "room\nparticipant"), with the version of the last change.</summary>
+    /// <summary>This node's open connections per room and participant (field "room\nparticipant"); 0 is not kept.</summary>
     private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
     private readonly Lock _countsLock = new();
+    /// <summary>Grows with every change on this node; taken with the count it goes with.</summary>
     private long _version;
 
     private volatile bool _reconcileNeeded;
@@ -92,11 +93,11 @@ public sealed partial class RoomPresence
     /// <summary>The jam as a whole, counted like a room that every connection is in from its start: who is online at all.</summary>
     public const string Jam = "*";
 
-    public string RoomKey(string roomId) => $"jam:{identity.JamId}:room:{roomId}:online";
+    public string RoomKey(string roomId) => $"jam:{_identity.JamId}:room:{roomId}:online";
 
-    private RedisKey NodeKey => $"jam:{identity.JamId}:node:{identity.NodeId}:presence";
+    private RedisKey NodeKey => $"jam:{_identity.JamId}:node:{_identity.NodeId}:presence";
 
-    private string RoomKeyPrefix => $"jam:{identity.JamId}:room:";
+    private string RoomKeyPrefix => $"jam:{_identity.JamId}:room:";
 
     /// <summary>
     /// The rooms each connection of this node is in, replaced whole on each change (a connection is in one room or a
@@ -186,19 +187,19 @@ public sealed partial class RoomPresence
     /// <summary>The participant's open hub connections on all nodes, as Redis counts them; null while Redis is away.</summary>
     public async Task<long?> ConnectionsOfAsync(string participantId)
     {
-        if (!redis.IsConnected)
+        if (!_redis.IsConnected)
         {
             return null;
         }
 
         try
         {
-            var open = await redis.GetDatabase().HashGetAsync(RoomKey(Jam), participantId);
+            var open = await _redis.GetDatabase().HashGetAsync(RoomKey(Jam), participantId);
             return open.TryParse(out long count) ? count : 0;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            LogRedisDown(log, ex);
+            LogRedisDown(_log, ex);
             return null;
         }
     }
@@ -206,20 +207,20 @@ public sealed partial class RoomPresence
     public async Task<Dictionary<string, long>> CountAsync(IEnumerable<string> roomIds)
     {
         var ids = roomIds.ToList();
-        if (!redis.IsConnected)
+        if (!_redis.IsConnected)
         {
             return ids.ToDictionary(id => id, _ => 0L, StringComparer.Ordinal);
         }
 
         try
         {
-            var db = redis.GetDatabase();
+            var db = _redis.GetDatabase();
             var counts = await Task.WhenAll(ids.Select(id => db.HashLengthAsync(RoomKey(id))));
             return ids.Zip(counts).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            LogRedisDown(log, ex);
+            LogRedisDown(_log, ex);
             return ids.ToDictionary(id => id, _ => 0L, StringComparer.Ordinal);
         }
     }
@@ -244,7 +245,7 @@ public sealed partial class RoomPresence
     {
         try
         {
-            var db = redis.GetDatabase();
+            var db = _redis.GetDatabase();
             foreach (var entry in await db.HashGetAllAsync(NodeKey))
             {
                 var (roomId, participantId) = SplitField(entry.Name!);
@@ -261,7 +262,7 @@ public sealed partial class RoomPresence
         {
             // When Redis is back, writing this node's share again also takes back what is left of the old one.
             _reconcileNeeded = true;
-            LogRedisDown(log, ex);
+            LogRedisDown(_log, ex);
         }
     }
 
@@ -272,21 +273,21 @@ public sealed partial class RoomPresence
     /// </summary>
     public async Task ReconcileIfNeededAsync()
     {
-        if (!redis.IsConnected)
+        if (!_redis.IsConnected)
         {
             return;
         }
 
-        if (!_reconcileNeeded && clock.GetElapsedTime(_lastCheck) >= CheckEvery)
+        if (!_reconcileNeeded && _clock.GetElapsedTime(_lastCheck) >= CheckEvery)
         {
-            _lastCheck = clock.GetTimestamp();
+            _lastCheck = _clock.GetTimestamp();
             bool holdsAny;
             lock (_countsLock)
             {
                 holdsAny = _counts.Count > 0;
             }
 
-            _reconcileNeeded = holdsAny && !await redis.GetDatabase().KeyExistsAsync(NodeKey);
+            _reconcileNeeded = holdsAny && !await _redis.GetDatabase().KeyExistsAsync(NodeKey);
         }
 
         if (_reconcileNeeded)
@@ -315,7 +316,7 @@ public sealed partial class RoomPresence
             version = _version;
         }
 
-        var db = redis.GetDatabase();
+        var db = _redis.GetDatabase();
         var shares = held.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
         foreach (var recorded in await db.HashGetAllAsync(NodeKey))
         {
@@ -349,7 +350,7 @@ public sealed partial class RoomPresence
             MarkDirty(SplitField(field).RoomId);
         }
 
-        LogReconciled(log, shares.Count, changed);
+        LogReconciled(_log, shares.Count, changed);
     }
 
     private async Task WriteAsync(string roomId, string participantId, int delta)
@@ -374,19 +375,19 @@ public sealed partial class RoomPresence
 
         try
         {
-            if (!redis.IsConnected)
+            if (!_redis.IsConnected)
             {
                 // Not waiting for a timeout on every join and leave while Redis is away: it is written again when back.
                 _reconcileNeeded = true;
                 return;
             }
 
-            await redis.GetDatabase().ScriptEvaluateAsync(SetShares, [NodeKey], [RoomKeyPrefix, version, roomId, participantId, count]);
+            await _redis.GetDatabase().ScriptEvaluateAsync(SetShares, [NodeKey], [RoomKeyPrefix, version, roomId, participantId, count]);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             _reconcileNeeded = true;
-            LogRedisDown(log, ex);
+            LogRedisDown(_log, ex);
         }
         finally
         {
