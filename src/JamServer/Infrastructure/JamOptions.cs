@@ -86,6 +86,9 @@ public sealed class JamOptions
     /// </summary>
     public int MaxConnectionsPerParticipant { get; set; } = 20;
 
+    /// <summary>Fault-injection hooks for the integration tests; never set in production (see docs/reliability.md).</summary>
+    public JamTestingOptions Testing { get; set; } = new();
+
     public bool IsValid(out string problem)
     {
         problem = (PostBatchMax, PostsPerSecond, PostBurst, FanoutTickMs, DiscussionLength, VotingLength) switch
@@ -102,12 +105,23 @@ public sealed class JamOptions
                 "Jam:FlagsPerSecond, Jam:FlagBurst, Jam:JoinsPerSecond and Jam:JoinBurst must be at least 1",
             _ when WriterPartitions is < 1 or > 64 => "Jam:WriterPartitions must be between 1 and 64",
             _ when MaxConnectionsPerParticipant < 1 => "Jam:MaxConnectionsPerParticipant must be at least 1",
+            _ when Testing.CountDelay < TimeSpan.Zero => "Jam:Testing:CountDelay cannot be negative",
             _ when DiscussionLength <= TimeSpan.Zero || VotingLength <= TimeSpan.Zero => "phase lengths must be positive",
             _ when string.IsNullOrWhiteSpace(JamId) || string.IsNullOrWhiteSpace(NodeId) => "Jam:JamId and Jam:NodeId are required",
             _ => "",
         };
         return problem.Length == 0;
     }
+}
+
+/// <summary>The "Jam:Testing" section: hooks that make a fault land at a known moment in a test. All off by default.</summary>
+public sealed class JamTestingOptions
+{
+    /// <summary>
+    /// How long the closing count waits after counting, inside its lock and before publishing, so that a test can
+    /// kill the node in the middle of it. Zero (off) unless a test sets it.
+    /// </summary>
+    public TimeSpan CountDelay { get; set; }
 }
 
 /// <summary>Settings out of range stop the server at start, with what is wrong.</summary>

@@ -232,6 +232,13 @@ public sealed partial class RoomFanout : BackgroundService
     public async Task PushPhaseAsync(JamDto jam)
     {
         PushToEveryone(nameof(IJamClient.PhaseChanged), jam);
+        if (!_redis.IsConnected)
+        {
+            // Not waiting for the Redis client's timeout: other nodes take the change from their phase clock's poll.
+            LogPhaseNotPublished(_log, jam.Phase);
+            return;
+        }
+
         await _redis.GetSubscriber().PublishAsync(NodesChannel, Serialize(new NodeMessage(_identity.NodeId, Phase: jam)));
     }
 
@@ -446,6 +453,9 @@ public sealed partial class RoomFanout : BackgroundService
 
     [LoggerMessage(LogLevel.Warning, "The fan-out queue is full; {Method} for room {RoomId} is not pushed (readers see it on their next read)")]
     private static partial void LogNoticeDropped(ILogger logger, string method, string roomId);
+
+    [LoggerMessage(LogLevel.Warning, "Redis is unavailable; the change to {Phase} reaches other nodes by their phase clock's poll")]
+    private static partial void LogPhaseNotPublished(ILogger logger, string phase);
 
     [LoggerMessage(LogLevel.Warning, "Another node's phase change could not be pushed to this node's clients")]
     private static partial void LogPhasePushFailed(ILogger logger, Exception ex);

@@ -4,7 +4,8 @@ namespace JamServer.Rooms;
 
 /// <summary>
 /// Pushes each changed room's online count at most once a second: in a room of 10,000, a join per member
-/// pushed to every member would be 10,000² messages.
+/// pushed to every member would be 10,000² messages. Each tick first puts this node's share of presence back in
+/// Redis if it may be missing there (see <see cref="RoomPresence.ReconcileIfNeededAsync"/>).
 /// </summary>
 public sealed partial class PresenceBroadcaster(
     RoomPresence presence, RoomFanout fanout, TimeProvider clock, ILogger<PresenceBroadcaster> log)
@@ -24,6 +25,15 @@ public sealed partial class PresenceBroadcaster(
         using var timer = new PeriodicTimer(Interval, clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
+            try
+            {
+                await presence.ReconcileIfNeededAsync();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogReconcileFailed(log, ex);
+            }
+
             var rooms = presence.TakeDirty();
             if (rooms.Count == 0)
             {
@@ -45,6 +55,9 @@ public sealed partial class PresenceBroadcaster(
             }
         }
     }
+
+    [LoggerMessage(LogLevel.Warning, "This node's presence could not be written to Redis again; trying at the next tick")]
+    private static partial void LogReconcileFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(LogLevel.Warning, "Presence counts could not be pushed")]
     private static partial void LogPushFailed(ILogger logger, Exception ex);

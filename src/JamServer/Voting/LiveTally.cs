@@ -14,6 +14,8 @@ namespace JamServer.Voting;
 /// keeps per proposal a set of voters per kind, with the ranking's score the sizes of those sets. A merge is a set
 /// union plus a record that ballots follow. So every update is idempotent and their order does not matter: the
 /// ranking equals a count of the ballots, and a replay of the events (<see cref="RebuildAsync"/>) can run at any time.
+/// A replay leaves a mark in Redis; in Voting or after, a node that finds no mark (at start, every 10 seconds, and as
+/// soon as its Redis connection comes back) replays, so a Redis that restarted empty gets the whole ranking back.
 /// </summary>
 public sealed partial class LiveTally(
     IConnectionMultiplexer redis, JamIdentity identity, IDocumentStore store, JamState jam, TimeProvider clock, ILogger<LiveTally> log)
@@ -38,6 +40,7 @@ public sealed partial class LiveTally(
         new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     private volatile bool _rebuildNeeded;
+    private volatile bool _checkNow;
 
     private const string Functions = """
         local p = ARGV[1]
@@ -123,6 +126,9 @@ public sealed partial class LiveTally(
     private string Prefix => $"jam:{identity.JamId}:tally:";
 
     private RedisKey Ranking => Prefix + "ranking";
+
+    /// <summary>Set by a rebuild: the ranking holds every stored vote. Gone with the rest when Redis loses its data.</summary>
+    private RedisKey Complete => Prefix + "complete";
 
     /// <summary>Never waits; with the queue full the update is dropped and the ranking rebuilt from the events (in Wait
     /// mode TryWrite refuses rather than drops, so the loss is seen).</summary>
@@ -224,7 +230,29 @@ public sealed partial class LiveTally(
             await ApplyAsync(new Ballots(chunk));
         }
 
+        await redis.GetDatabase().StringSetAsync(Complete, clock.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         LogRebuilt(log, tally.EventsRead);
+    }
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        redis.ConnectionRestored += LookAgain;
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override Task StopAsync(CancellationToken cancellationToken)
+    {
+        redis.ConnectionRestored -= LookAgain;
+        return base.StopAsync(cancellationToken);
+    }
+
+    /// <summary>Redis may have come back empty: look at once rather than at the next periodic check.</summary>
+    private void LookAgain(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Interactive)
+        {
+            _checkNow = true;
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -236,12 +264,14 @@ public sealed partial class LiveTally(
         {
             try
             {
-                if (clock.GetElapsedTime(lastCheck) >= CheckEvery)
+                if (_checkNow || clock.GetElapsedTime(lastCheck) >= CheckEvery)
                 {
-                    // Redis restarted empty while this node ran: nothing else would notice.
+                    // Redis restarted empty while this node ran. Not told by the version key: updates queued meanwhile
+                    // write it again, and would leave a ranking of only the votes cast during the outage.
+                    _checkNow = false;
                     lastCheck = clock.GetTimestamp();
                     _rebuildNeeded |= await VotesMayBeStoredAsync(stoppingToken)
-                        && !await redis.GetDatabase().KeyExistsAsync(Prefix + "version");
+                        && !await redis.GetDatabase().KeyExistsAsync(Complete);
                 }
 
                 if (_rebuildNeeded)

@@ -13,6 +13,7 @@ public sealed partial class ShortlistPublisher(
     IDocumentStore store,
     JamState jam,
     JamIdentity identity,
+    Microsoft.Extensions.Options.IOptions<JamOptions> options,
     TimeProvider clock,
     ILogger<ShortlistPublisher> log) : BackgroundService
 {
@@ -96,7 +97,14 @@ public sealed partial class ShortlistPublisher(
     private async Task CountAndPublishAsync(CancellationToken ct)
     {
         var started = clock.GetTimestamp();
+        LogCounting(log, identity.NodeId);
         var result = await TallyReader.CountAsync(store, ct);
+        if (options.Value.Testing.CountDelay > TimeSpan.Zero)
+        {
+            // A test hook (Jam:Testing:CountDelay): counted, not yet published, the lock held.
+            await Task.Delay(options.Value.Testing.CountDelay, clock, ct);
+        }
+
         await using var session = store.LightweightSession();
         var entries = await ShortlistBuilder.BuildAsync(session, result.Ranking, jam.Current.ShortlistSize, ct);
         var shortlist = new ShortlistPublished(identity.JamId, result.Digest, result.Ballots, result.Votes, entries, clock.GetUtcNow());
@@ -118,6 +126,9 @@ public sealed partial class ShortlistPublisher(
         _nudge.Dispose();
         base.Dispose();
     }
+
+    [LoggerMessage(LogLevel.Information, "Counting the votes for the shortlist on node {NodeId}")]
+    private static partial void LogCounting(ILogger logger, string nodeId);
 
     [LoggerMessage(LogLevel.Information, "Shortlist published: {Ballots} ballots, {Votes} votes, digest {Digest}, counted in {Seconds:0.0} s")]
     private static partial void LogPublished(ILogger logger, int ballots, long votes, string digest, double seconds);
