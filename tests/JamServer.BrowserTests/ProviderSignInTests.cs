@@ -30,6 +30,7 @@ public sealed class ProviderSignInTests(ProviderBrowserFixture jam) : IAsyncDisp
             await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Organize" })).ToBeVisibleAsync();
             Assert.DoesNotContain("code=", page.Url, StringComparison.Ordinal);
             Assert.Equal(exchanged + 1, jam.Provider.CodesExchanged);
+            Assert.Equal(0, jam.Provider.TokenRequestsRefused);
 
             var person = _pages[^1] with { Name = name };
             await person.OpenRoomAsync("privacy");
@@ -75,6 +76,46 @@ public sealed class ProviderSignInTests(ProviderBrowserFixture jam) : IAsyncDisp
                 jam.Provider.AccessTokenLifetime = TimeSpan.FromHours(1);
             }
         }, _pages);
+
+    [Fact]
+    public Task With_refresh_tokens_an_access_token_about_to_run_out_is_renewed_without_leaving_the_page() =>
+        BrowserTest.ScreenshotOnFailureAsync(async () =>
+        {
+            var name = "Rhea " + JamClient.NewId()[..5];
+            jam.Provider.NextUser = new ProviderUser("idp|" + JamClient.NewId(), name, [ProviderGroups.Staff]);
+            // The client renews a minute before the end: a 70 s token is renewed after about 10 s.
+            jam.Provider.AccessTokenLifetime = TimeSpan.FromSeconds(70);
+            jam.Provider.IssuesRefreshTokens = true;
+            try
+            {
+                var refreshes = jam.Provider.Refreshes;
+                var page = await OpenSignInAsync();
+                await page.GetByRole(AriaRole.Button, new() { Name = jam.SignInButton }).ClickAsync();
+                await page.GetByRole(AriaRole.Button, new() { Name = "I accept the guidelines" }).ClickAsync();
+                var first = await SessionTokenAsync(page);
+
+                await Expect(page.Locator("nav .who")).ToHaveTextAsync($"{name} (participant)");
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(40);
+                while (await SessionTokenAsync(page) == first && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(500);
+                }
+
+                Assert.NotEqual(first, await SessionTokenAsync(page));
+                Assert.True(jam.Provider.Refreshes > refreshes);
+                var person = _pages[^1] with { Name = name };
+                await person.OpenRoomAsync("energy-grids");
+                await person.PostAsync("Still here on a renewed token");
+            }
+            finally
+            {
+                jam.Provider.AccessTokenLifetime = TimeSpan.FromHours(1);
+                jam.Provider.IssuesRefreshTokens = false;
+            }
+        }, _pages);
+
+    private static Task<string?> SessionTokenAsync(IPage page) =>
+        page.EvaluateAsync<string?>("JSON.parse(sessionStorage.getItem('jam.session') ?? 'null')?.token ?? null");
 
     private async Task<IPage> OpenSignInAsync()
     {

@@ -46,6 +46,12 @@ public sealed class TestProvider : IAsyncDisposable
 
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>On, /token also issues a refresh token, and trades one for new tokens (each refresh token once).</summary>
+    public bool IssuesRefreshTokens { get; set; }
+
+    /// <summary>Refresh tokens traded for new tokens.</summary>
+    public int Refreshes => _refreshes;
+
     /// <summary>Codes traded for tokens, each after its PKCE verifier matched.</summary>
     public int CodesExchanged => _exchanged;
 
@@ -55,6 +61,8 @@ public sealed class TestProvider : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Grant> _grants = new(StringComparer.Ordinal);
     private int _exchanged;
     private int _refused;
+    private int _refreshes;
+    private readonly ConcurrentDictionary<string, Grant> _refreshTokens = new(StringComparer.Ordinal);
 
     private sealed record Grant(ProviderUser User, string ClientId, string RedirectUri, string Challenge, string? Nonce);
 
@@ -173,6 +181,18 @@ public sealed class TestProvider : IAsyncDisposable
     {
         var form = await request.ReadFormAsync();
         string? Field(string name) => form[name].FirstOrDefault();
+        if (Field("grant_type") == "refresh_token")
+        {
+            if (!_refreshTokens.TryRemove(Field("refresh_token") ?? "", out var refreshed) || refreshed.ClientId != Field("client_id"))
+            {
+                Interlocked.Increment(ref _refused);
+                return Results.Json(new { error = "invalid_grant" }, statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            Interlocked.Increment(ref _refreshes);
+            return Tokens(refreshed with { Nonce = null });
+        }
+
         var verifier = Field("code_verifier") ?? "";
         if (Field("grant_type") != "authorization_code"
             || !_grants.TryRemove(Field("code") ?? "", out var grant)
@@ -185,6 +205,11 @@ public sealed class TestProvider : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _exchanged);
+        return Tokens(grant);
+    }
+
+    private IResult Tokens(Grant grant)
+    {
         var now = DateTime.UtcNow;
         var idClaims = new Dictionary<string, object> { ["sub"] = grant.User.Subject, ["name"] = grant.User.Name };
         if (grant.Nonce is not null)
@@ -201,14 +226,22 @@ public sealed class TestProvider : IAsyncDisposable
             Expires = now + AccessTokenLifetime,
             SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.RsaSha256),
         });
-        return Results.Json(new Dictionary<string, object>
+        var tokens = new Dictionary<string, object>
         {
             ["access_token"] = Issue(grant.User.Subject, Audience, grant.User.Name, grant.User.Groups, lifetime: AccessTokenLifetime),
             ["id_token"] = idToken,
             ["token_type"] = "Bearer",
             ["expires_in"] = (int)AccessTokenLifetime.TotalSeconds,
             ["scope"] = "openid profile",
-        });
+        };
+        if (IssuesRefreshTokens)
+        {
+            var refreshToken = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(24));
+            _refreshTokens[refreshToken] = grant;
+            tokens["refresh_token"] = refreshToken;
+        }
+
+        return Results.Json(tokens);
     }
 
     /// <summary>Signed by another RSA key that claims the provider's key id, as a forger would.</summary>
