@@ -65,6 +65,7 @@ app.MapMyBallotEndpoints();
 app.MapShortlistEndpoints();
 app.MapModerationEndpoints();
 app.MapInviteEndpoints();
+app.MapAuthConfigEndpoints();
 if (jam.DemoMode)
 {
     app.MapDemoSignIn();

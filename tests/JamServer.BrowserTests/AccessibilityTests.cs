@@ -24,9 +24,20 @@ public sealed class AccessibilityTests(BrowserFixture jam) : PageTests(jam)
                 await BrowserTest.AssertAccessibleAsync(page, path);
             }
 
+            var link = await InviteTests.CreateInviteAsync(page);
+            await BrowserTest.AssertAccessibleAsync(page, "organize, an invite made");
+
             var context = await Jam.Browser.NewContextAsync(new() { BaseURL = Jam.Server.BaseAddress.ToString() });
             var newcomer = await context.NewPageAsync();
             Pages.Add(new JamPage(context, newcomer, "Newcomer"));
+            await newcomer.GotoAsync(link);
+            await Expect(newcomer.GetByRole(AriaRole.Heading, new() { Name = "You are invited" })).ToBeVisibleAsync();
+            await BrowserTest.AssertAccessibleAsync(newcomer, "invite");
+            await newcomer.GotoAsync("/#/invite/JAM-00000000");
+            await newcomer.GetByLabel("Your name").FillAsync("Newcomer");
+            await newcomer.GetByRole(AriaRole.Button, new() { Name = "Join the jam" }).ClickAsync();
+            await Expect(newcomer.Locator("#invite-error")).ToHaveAttributeAsync("data-code", "NOT_FOUND");
+            await BrowserTest.AssertAccessibleAsync(newcomer, "invite, refused");
             await newcomer.GotoAsync("/#/signin");
             await Expect(newcomer.GetByLabel("Your name")).ToBeVisibleAsync();
             await BrowserTest.AssertAccessibleAsync(newcomer, "sign-in");

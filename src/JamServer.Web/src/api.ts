@@ -16,7 +16,7 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
 export async function send(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   const session = currentSession();
-  if (session) headers.set("Authorization", `Bearer ${session.token}`);
+  if (session && !headers.has("Authorization")) headers.set("Authorization", `Bearer ${session.token}`);
   if (init.body && !headers.has("Content-Type")) headers.set("Content-Type", "application/json");
   const response = await fetch(path, { ...init, headers });
   if (!response.ok) {

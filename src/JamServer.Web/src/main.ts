@@ -4,6 +4,7 @@ import { loadJam, watchJam } from "./jam";
 import { currentSession, moderates, seesShortlist, signOut } from "./session";
 import { on, onReconnected, start, stop } from "./hub";
 import { describe } from "./api";
+import { expire, finishProviderSignIn, forgetProviderUser, hasExpired, watchProviderToken } from "./auth";
 import { signInView } from "./views/signin";
 import { guidelinesView } from "./views/guidelines";
 import { roomsView } from "./views/rooms";
@@ -12,6 +13,7 @@ import { voteView } from "./views/vote";
 import { moderationView } from "./views/moderation";
 import { shortlistView } from "./views/shortlist";
 import { organizeView } from "./views/organize";
+import { inviteView } from "./views/invite";
 
 /**
  * A view renders into its host and registers with onLeave what to undo when the route changes (listeners, timers,
@@ -21,6 +23,7 @@ export type View = (host: HTMLElement, params: string[], onLeave: (undo: () => v
 
 const routes: [RegExp, View][] = [
   [/^\/signin$/, signInView],
+  [/^\/invite\/([^/]+)$/, inviteView],
   [/^\/guidelines$/, guidelinesView],
   [/^\/rooms$/, roomsView],
   [/^\/rooms\/([^/]+)(?:\/([^/]+))?$/, roomView],
@@ -50,6 +53,7 @@ function renderNav(): void {
       class: "link",
       onclick: () => {
         undoing.splice(0).forEach(run);
+        void forgetProviderUser();
         signOut();
         void stop().then(() => location.assign("#/signin"));
       },
@@ -61,13 +65,20 @@ async function route(): Promise<void> {
   // An in-page anchor (the skip link) is not a route.
   if (location.hash && !location.hash.startsWith("#/")) return;
   const path = location.hash.replace(/^#/, "") || "/rooms";
-  const session = currentSession();
-  if (!session && path !== "/signin") {
+  let session = currentSession();
+  // The ways in: open to anyone, and to someone signed in who signs in as another.
+  const wayIn = path === "/signin" || path.startsWith("/invite/");
+  if (session && hasExpired(session)) {
+    await expire(false);
+    session = null;
+  }
+
+  if (!session && !wayIn) {
     location.replace("#/signin");
     return;
   }
 
-  if (session && !session.guidelinesAccepted && path !== "/guidelines" && path !== "/signin") {
+  if (session && !session.guidelinesAccepted && path !== "/guidelines" && !wayIn) {
     location.replace("#/guidelines");
     return;
   }
@@ -122,6 +133,9 @@ async function boot(): Promise<void> {
   } catch (error) {
     toast(`The jam could not be loaded: ${describe(error)}`);
   }
+  // Back from the provider: the code is traded for tokens before any page shows.
+  await finishProviderSignIn();
+  void watchProviderToken().catch(() => undefined);
   window.addEventListener("hashchange", () => void route());
   await route();
 }

@@ -9,6 +9,10 @@ export interface Session {
   role: Role;
   kind: string;
   guidelinesAccepted?: boolean;
+  /** Signed in at the OpenID Connect provider: the token is its access token. */
+  provider?: boolean;
+  /** When the token runs out (ms since the epoch); unset for the server's own tokens, which outlive a tab. */
+  expiresAt?: number;
 }
 
 const key = "jam.session";

@@ -40,7 +40,18 @@ public sealed class AuthOptions
     /// </summary>
     public Dictionary<string, string> RoleMap { get; set; } = [];
 
+    /// <summary>
+    /// The web client's public client id at the provider (authorization code with PKCE, no secret). Unset with an
+    /// authority, provider tokens are still accepted but a browser cannot get one here: it says sign-in is not configured.
+    /// </summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>The scopes the web client asks for; must hold <c>openid</c>. Unset, <c>openid profile</c>.</summary>
+    public string? Scope { get; set; }
+
     public bool HasProvider => !string.IsNullOrWhiteSpace(Authority);
+
+    public bool HasBrowserSignIn => HasProvider && !string.IsNullOrWhiteSpace(ClientId);
 
     private SymmetricSecurityKey? _key;
 
@@ -81,6 +92,10 @@ public sealed class AuthOptions
         {
             problem = ProviderProblem();
         }
+        else if (!string.IsNullOrWhiteSpace(ClientId))
+        {
+            problem = "Auth:ClientId is the web client's id at a provider: it needs Auth:Authority.";
+        }
 
         return problem.Length == 0;
     }
@@ -105,6 +120,11 @@ public sealed class AuthOptions
         if (string.IsNullOrWhiteSpace(RoleClaim) || string.IsNullOrWhiteSpace(NameClaim))
         {
             return "Auth:RoleClaim and Auth:NameClaim must not be empty.";
+        }
+
+        if (!string.IsNullOrWhiteSpace(Scope) && !Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("openid", StringComparer.Ordinal))
+        {
+            return "Auth:Scope must include openid: the web client signs in with OpenID Connect.";
         }
 
         return RoleMap.Values.FirstOrDefault(role => !Roles.All.Contains(role.Trim().ToLowerInvariant())) is { } unknown

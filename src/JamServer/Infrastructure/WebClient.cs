@@ -1,3 +1,6 @@
+using JamServer.Identity;
+using Microsoft.Extensions.Options;
+
 namespace JamServer.Infrastructure;
 
 /// <summary>
@@ -6,16 +9,24 @@ namespace JamServer.Infrastructure;
 /// </summary>
 public static class WebClient
 {
-    private const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
-        + "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+    /// <summary>
+    /// With sign-in at a provider the page also talks to the provider's origin: the sign-in library reads its discovery
+    /// document and trades the code for tokens there (the sign-in itself is a navigation, which the policy leaves alone).
+    /// </summary>
+    public static string ContentSecurityPolicy(AuthOptions auth)
+    {
+        var connect = auth.HasBrowserSignIn ? "'self' " + new Uri(auth.Authority!).GetLeftPart(UriPartial.Authority) : "'self'";
+        return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+            + $"connect-src {connect}; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+    }
 
     public static WebApplication UseJamWebClient(this WebApplication app)
     {
+        var policy = ContentSecurityPolicy(app.Services.GetRequiredService<IOptions<AuthOptions>>().Value);
         app.Use((http, next) =>
         {
             var headers = http.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            headers.ContentSecurityPolicy = policy;
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";

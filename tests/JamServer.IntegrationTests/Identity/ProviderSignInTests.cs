@@ -19,6 +19,8 @@ public sealed class ProviderJamFixture : IAsyncLifetime
 {
     public const string Audience = "jam-api";
 
+    public const string ClientId = "jam-web";
+
     public TestProvider Provider { get; private set; } = null!;
 
     public ServerProcess Server { get; private set; } = null!;
@@ -28,6 +30,7 @@ public sealed class ProviderJamFixture : IAsyncLifetime
         ["Jam__DemoMode"] = "false",
         ["Auth__Authority"] = authority,
         ["Auth__Audience"] = Audience,
+        ["Auth__ClientId"] = ClientId,
         ["Auth__RequireHttpsMetadata"] = "false",
         ["Auth__RoleClaim"] = "groups",
         ["Auth__NameClaim"] = "nickname",

@@ -169,7 +169,7 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>The server's console output, kept for a failed run under .jam/test-logs.</summary>
     private string LogFile => Path.Combine(RepositoryRoot().FullName, ".jam", "test-logs", JamId + ".log");
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,4 +1,5 @@
 using JamServer.Identity;
+using JamServer.Infrastructure;
 
 namespace JamServer.Tests.Identity;
 
@@ -73,5 +74,48 @@ public sealed class AuthOptionsTests
     {
         Assert.False(new AuthOptions { SigningKey = "short" }.IsValid(out var problem));
         Assert.Equal("Auth:SigningKey must be at least 32 characters.", problem);
+    }
+
+    [Fact]
+    public void A_client_id_without_a_provider_is_refused()
+    {
+        Assert.False(new AuthOptions { ClientId = "jam-web" }.IsValid(out var problem));
+        Assert.Contains("needs Auth:Authority", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_scope_without_openid_is_refused()
+    {
+        var auth = Provider();
+        auth.ClientId = "jam-web";
+        auth.Scope = "profile api://jam/access";
+
+        Assert.False(auth.IsValid(out var problem));
+        Assert.Contains("must include openid", problem, StringComparison.Ordinal);
+        auth.Scope = "openid profile api://jam/access";
+        Assert.True(auth.IsValid(out _));
+    }
+
+    [Fact]
+    public void The_browser_is_told_of_the_provider_only_when_a_client_id_is_set()
+    {
+        var auth = Provider("https://login.example.com/realms/jam/");
+        Assert.Equal(new AuthConfigEndpoint.Config(false, null, null, null), AuthConfigEndpoint.ConfigOf(auth, demo: false));
+
+        auth.ClientId = "jam-web";
+        Assert.Equal(
+            new AuthConfigEndpoint.Config(true, "https://login.example.com/realms/jam", "jam-web", "openid profile"),
+            AuthConfigEndpoint.ConfigOf(auth, demo: true));
+        Assert.Equal(new AuthConfigEndpoint.Config(true, null, null, null), AuthConfigEndpoint.ConfigOf(new AuthOptions(), demo: true));
+    }
+
+    [Fact]
+    public void The_page_may_connect_to_the_providers_origin_only_when_a_browser_signs_in_there()
+    {
+        var auth = Provider("https://login.example.com:8443/realms/jam");
+        Assert.Contains("connect-src 'self';", WebClient.ContentSecurityPolicy(auth), StringComparison.Ordinal);
+
+        auth.ClientId = "jam-web";
+        Assert.Contains("connect-src 'self' https://login.example.com:8443;", WebClient.ContentSecurityPolicy(auth), StringComparison.Ordinal);
     }
 }
