@@ -8,7 +8,7 @@ namespace JamServer.IntegrationTests.Support;
 
 public delegate void WriteMessagePack(ref MessagePackWriter writer);
 
-/// <summary>What the server sent back on a raw hub connection: a completion (type 3) or a close (type 7).</summary>
+/// <summary>What the server sent back on a raw hub connection: a completion (type 3), a close (type 7), a handshake answer (0).</summary>
 public sealed record RawReply(int Type, string? InvocationId, string? Error, bool AllowReconnect);
 
 /// <summary>
@@ -115,7 +115,7 @@ public sealed class RawHub : IAsyncDisposable
     }
 
     /// <summary>
-    /// Reads until a completion or a close arrives, skipping pings and pushes; null when the socket closed or nothing
+    /// Reads until a completion, a close or (JSON only) a handshake answer arrives, skipping pings and pushes; null when the socket closed or nothing
     /// came within <paramref name="timeout"/>.
     /// </summary>
     public async Task<RawReply?> NextReplyAsync(TimeSpan timeout)
@@ -125,7 +125,7 @@ public sealed class RawHub : IAsyncDisposable
         {
             while (TryTakeMessage(out var message))
             {
-                if (Parse(message) is { Type: 3 or 7 } reply)
+                if (Parse(message) is { Type: 0 or 3 or 7 } reply)
                 {
                     return reply;
                 }
@@ -243,7 +243,8 @@ public sealed class RawHub : IAsyncDisposable
         {
             using var json = JsonDocument.Parse(message);
             var root = json.RootElement;
-            var type = root.GetProperty("type").GetInt32();
+            // A handshake answer has no type: 0 here.
+            var type = root.TryGetProperty("type", out var typed) ? typed.GetInt32() : 0;
             string? Text(string name) => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
             var reconnect = root.TryGetProperty("allowReconnect", out var allow) && allow.ValueKind == JsonValueKind.True;
             return new RawReply(type, Text("invocationId"), Text("error"), reconnect);
