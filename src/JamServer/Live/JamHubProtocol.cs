@@ -22,6 +22,8 @@ public sealed class BatchMessage(IReadOnlyList<HubMessage> messages) : HubMessag
 /// <item>SignalR prefixes every hub error with "An unexpected error occurred invoking 'X' on the server.
 /// HubException: ". Our contract is that a hub error starts with its stable code, so the HubException's own
 /// message is sent, and SignalR's own refusals (arguments that do not bind, unknown methods) get INVALID_INPUT.</item>
+/// <item>A message of an unknown type is skipped (as a ping), as the protocols mean to, instead of being taken for an
+/// incomplete or oversized one.</item>
 /// <item>A message that cannot be read, or is larger than <see cref="MaxMessageSize"/>, closes its connection (SignalR
 /// cannot find where the next message starts), with an INVALID_INPUT close reason saying which: SignalR sends the
 /// message of a HubException, and only "Connection closed with an error." for any other exception.</item>
@@ -47,6 +49,7 @@ public sealed class JamHubProtocol(IHubProtocol inner) : IHubProtocol
         ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message)
     {
         bool parsed;
+        var length = input.Length;
         try
         {
             parsed = inner.TryParseMessage(ref input, binder, out message);
@@ -55,6 +58,15 @@ public sealed class JamHubProtocol(IHubProtocol inner) : IHubProtocol
         {
             var why = unreadable.Message.Length > MaxReasonLength ? unreadable.Message[..MaxReasonLength] + "..." : unreadable.Message;
             throw new HubException($"{ErrorCodes.InvalidInput}: The message is not a {Name} hub message ({why}); the connection is closed.");
+        }
+
+        // A whole message of a type the protocol does not know: the protocol skips it (for clients of later versions) but
+        // says "nothing parsed", which SignalR takes for an incomplete message, or, in a full window, for one over the
+        // size limit. Handed on as a ping, it is skipped and nothing else happens.
+        if (!parsed && input.Length < length)
+        {
+            message = PingMessage.Instance;
+            return true;
         }
 
         // SignalR hands over at most MaxMessageSize bytes; when those hold no whole message, the message is larger.

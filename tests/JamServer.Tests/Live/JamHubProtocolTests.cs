@@ -57,6 +57,20 @@ public sealed class JamHubProtocolTests
         Assert.False(protocol.TryParseMessage(ref part, new StringBinder(), out _));
     }
 
+    [Fact]
+    public void A_message_of_an_unknown_type_is_skipped_as_a_ping_and_the_next_one_is_read()
+    {
+        var protocol = new JamHubProtocol(new JsonHubProtocol());
+        var input = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(
+            "{\"type\":75,\"whatever\":1}\u001e{\"type\":1,\"target\":\"Post\",\"arguments\":[\"x\"]}\u001e"));
+
+        Assert.True(protocol.TryParseMessage(ref input, new StringBinder(), out var skipped));
+        Assert.IsType<PingMessage>(skipped);
+        Assert.True(protocol.TryParseMessage(ref input, new StringBinder(), out var next));
+        Assert.Equal("Post", ((InvocationMessage)next!).Target);
+        Assert.True(input.IsEmpty);
+    }
+
     [Theory]
     [InlineData("not json\u001e")]
     [InlineData("{\"type\":\"one\"}\u001e")]
