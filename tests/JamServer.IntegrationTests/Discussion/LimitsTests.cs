@@ -174,6 +174,17 @@ public sealed class LimitsTests(JamServerFixture jam)
         Assert.Equal(before + 1, await PostsInAsync("media-creativity"));
     }
 
+    [Theory]
+    [InlineData("to=0001-01-01T00:00:00Z")]
+    [InlineData("from=9999-12-30T00:00:00Z&to=9999-12-31T23:59:59Z")]
+    [InlineData("from=1900-01-01T00:00:00Z")]
+    public async Task Sentiment_times_far_from_any_jam_are_invalid_input(string query)
+    {
+        using var http = jam.Server.As(await jam.SignInAsync("moderator"));
+
+        await BadInputTests.AssertErrorAsync(() => http.GetAsync("api/moderation/sentiment?" + query), System.Net.HttpStatusCode.BadRequest, "INVALID_INPUT");
+    }
+
     private async Task<IReadOnlyList<string>> RoomIdsAsync()
     {
         using var http = jam.Server.As();
