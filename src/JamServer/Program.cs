@@ -24,7 +24,7 @@ builder.Services.AddOptions<JamOptions>().Bind(builder.Configuration.GetSection(
 builder.Services.AddSingleton<IValidateOptions<JamOptions>, JamOptionsValidation>();
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddExceptionHandler<HttpErrors>().AddProblemDetails();
-builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024).AddHubOptions<JamHub>(o => o.AddFilter<HubErrorFilter>());
+builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = JamHubProtocol.MaxMessageSize).AddHubOptions<JamHub>(o => o.AddFilter<HubErrorFilter>());
 JamHubProtocol.DecorateAll(builder.Services);
 builder.Services
     .AddSingleton(TimeProvider.System)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using JamServer.Infrastructure;
 using JamServer.Jams;
 using JamServer.Moderation.Sentiment;
@@ -124,61 +123,20 @@ public static class WritePost
     /// <summary>A display name from a token issued elsewhere is cleaned like a body and capped; blank, the author id.</summary>
     internal static string CleanName(string name, string authorId)
     {
-        var cleaned = IsWellFormed(name) ? Clean(name).Trim() : "";
+        var cleaned = TextInput.IsWellFormed(name) ? Clean(name).Trim() : "";
         return cleaned.Length == 0 ? authorId : cleaned.Length > MaxNameLength ? cleaned[..MaxNameLength] : cleaned;
     }
 
-    internal static string Clean(string text)
-    {
-        if (!IsWellFormed(text))
-        {
-            throw JamException.InvalidInput("The text is not valid Unicode (it has an unpaired surrogate).");
-        }
-
-        text = text.Normalize(NormalizationForm.FormC);
-
-        var builder = new StringBuilder(text.Length);
-        foreach (var c in text)
-        {
-            if (!char.IsControl(c) || c is '\n' or '\t')
-            {
-                builder.Append(c);
-            }
-        }
-
-        return builder.ToString();
-    }
-
-    private static bool IsWellFormed(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(text[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    internal static string Clean(string text) => TextInput.Clean(text);
 
     private static string Required(string? value, string name, int maxLength)
     {
-        var text = value?.Trim();
-        if (string.IsNullOrEmpty(text))
+        if (string.IsNullOrWhiteSpace(value))
         {
             throw JamException.InvalidInput($"A post needs {name}.");
         }
 
-        if (text.Length > maxLength || text.Any(char.IsControl))
-        {
-            throw JamException.InvalidInput($"{name} must be at most {maxLength} printable characters.");
-        }
-
-        return text;
+        return TextInput.Identifier(value, maxLength)
+            ?? throw JamException.InvalidInput($"{name} must be at most {maxLength} printable characters.");
     }
 }

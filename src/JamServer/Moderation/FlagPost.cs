@@ -64,13 +64,7 @@ public static class ModerationInput
 
     public static string PostId(string? postId)
     {
-        var id = postId?.Trim();
-        if (string.IsNullOrEmpty(id) || id.Length > 100 || id.Any(char.IsControl))
-        {
-            throw JamException.InvalidInput("postId must be 1 to 100 printable characters.");
-        }
-
-        return id;
+        return TextInput.Identifier(postId, 100) ?? throw JamException.InvalidInput("postId must be 1 to 100 printable characters.");
     }
 
     /// <summary>A moderator says why, as text: 1 to <see cref="MaxReasonLength"/> characters.</summary>

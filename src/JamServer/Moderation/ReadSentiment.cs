@@ -12,11 +12,21 @@ public static class ReadSentiment
     public static readonly TimeSpan DefaultSpan = TimeSpan.FromDays(1);
     public static readonly TimeSpan MaxSpan = TimeSpan.FromDays(31);
 
+    /// <summary>Times far from any jam are refused rather than reaching date arithmetic that would overflow.</summary>
+    public static readonly DateTimeOffset Earliest = DateTimeOffset.UnixEpoch;
+
+    public static readonly DateTimeOffset Latest = new(9000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     public static void MapSentimentEndpoint(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/moderation/sentiment", async (
                 string? roomId, DateTimeOffset? from, DateTimeOffset? to, ModerationFeed feed, ModerationAnalytics analytics,
                 RoomCatalog rooms, TimeProvider clock, CancellationToken ct) =>
             {
+                if (from < Earliest || from > Latest || to < Earliest || to > Latest)
+                {
+                    throw JamException.InvalidInput($"from and to are times from {Earliest.Year} to {Latest.Year}.");
+                }
+
                 var until = to ?? clock.GetUtcNow();
                 var since = from ?? until - DefaultSpan;
                 if (since >= until || until - since > MaxSpan)

@@ -147,14 +147,8 @@ public sealed partial class ProposeIdea(
 
     internal static string Id(string? value, string name, int maxLength)
     {
-        var text = value?.Trim();
-        if (string.IsNullOrEmpty(text) || text.Length > maxLength || text.Any(char.IsControl))
-        {
-            throw JamException.InvalidInput(
-                string.Create(CultureInfo.InvariantCulture, $"{name} is required: 1 to {maxLength} printable characters."));
-        }
-
-        return text;
+        return TextInput.Identifier(value, maxLength) ?? throw JamException.InvalidInput(
+            string.Create(CultureInfo.InvariantCulture, $"{name} is required: 1 to {maxLength} printable characters."));
     }
 
     private static string Text(string? value, string name, int maxLength)

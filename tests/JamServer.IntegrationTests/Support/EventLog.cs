@@ -47,6 +47,34 @@ public static class EventLog
         }
     }
 
+    /// <summary>The type of every stored event whose data holds any of the given texts (participant ids, say).</summary>
+    public static async Task<IReadOnlyList<string>> TypesMentioningAsync(string jamId, IReadOnlyList<string> texts)
+    {
+        await using var connection = new NpgsqlConnection(TestServices.Postgres);
+        await connection.OpenAsync().Timely();
+        await using var command = new NpgsqlCommand(
+            $"select type from {Infrastructure.JamStore.SchemaName(jamId)}.mt_events where data::text like any(@patterns) order by seq_id", connection);
+        command.Parameters.AddWithValue("patterns", texts.Select(t => "%" + t + "%").ToArray());
+        var types = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync().Timely();
+        while (await reader.ReadAsync())
+        {
+            types.Add(reader.GetString(0));
+        }
+
+        return types;
+    }
+
+    public static async Task<long> CountAsync(string jamId, string eventType)
+    {
+        await using var connection = new NpgsqlConnection(TestServices.Postgres);
+        await connection.OpenAsync().Timely();
+        await using var command = new NpgsqlCommand(
+            $"select count(*) from {Infrastructure.JamStore.SchemaName(jamId)}.mt_events where type = @type", connection);
+        command.Parameters.AddWithValue("type", eventType);
+        return (long)(await command.ExecuteScalarAsync().Timely())!;
+    }
+
     public static string Text(this JsonElement element, string property) =>
         element.EnumerateObject().First(p => string.Equals(p.Name, property, StringComparison.OrdinalIgnoreCase)).Value.ToString();
 }
