@@ -210,7 +210,7 @@ public sealed partial class FuzzTests(JamServerFixture jam, ITestOutputHelper ou
         [
             "api/jam", "api/rooms", "api/rooms/{id}/posts", "api/proposals", "api/me/votes", "api/me/receipt", "api/shortlist", "api/shortlist.csv",
             "api/shortlist/ballots", "api/guidelines", "api/moderation/flags", "api/moderation/audit", "api/moderation/sentiment",
-            "api/moderation/themes", "api/moderation/alerts", "api/moderation/counts",
+            "api/moderation/themes", "api/moderation/alerts", "api/moderation/counts", "api/auth/config", "api/me",
         ];
         AssertEveryEndpointIsFuzzed(posts, gets);
 
