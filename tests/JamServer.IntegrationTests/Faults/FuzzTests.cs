@@ -95,7 +95,7 @@ public sealed partial class FuzzTests(JamServerFixture jam, ITestOutputHelper ou
             var inputs = new FuzzInputs(new Random(random.Next()));
             var who = fuzzers[lane % fuzzers.Count];
             var wire = lane % 2 == 0 ? Wire.Json : Wire.MessagePack;
-            var client = await JamClient.ConnectAsync(jam.Server.BaseAddress, who, wire, acceptGuidelines: false);
+            var (client, closed) = await ConnectWatchingCloseAsync(who, wire);
             try
             {
                 for (var i = 0; i < HubCalls / 4; i++)
@@ -114,15 +114,28 @@ public sealed partial class FuzzTests(JamServerFixture jam, ITestOutputHelper ou
                         await client.Connection.InvokeCoreAsync(method, typeof(object), args).Timely(TimeSpan.FromSeconds(10));
                         Count($"hub {method}: answered");
                     }
-                    catch (HubException refused)
+                    catch (HubException refused) when (!refused.Message.Contains(ClosedWith, StringComparison.Ordinal))
                     {
                         Check(input, CodeOf(refused.Message), refused.Message);
                     }
                     catch (Exception failed)
                     {
-                        Fail(input, $"{failed.GetType().Name}: {failed.Message}");
+                        // A message over the size limit closes its connection with a coded reason: a clear answer.
+                        // The close may come before this call was sent, or as its failure.
+                        var reason = failed.Message.Contains(ClosedWith, StringComparison.Ordinal) ? failed.Message : await closed.ReasonAsync();
+                        var at = reason?.IndexOf(ClosedWith, StringComparison.Ordinal) ?? -1;
+                        var closeCode = at < 0 ? null : CodeOf(reason![(at + ClosedWith.Length)..]);
+                        if (closeCode is not null && Codes.Contains(closeCode))
+                        {
+                            Count($"hub close: {closeCode}");
+                        }
+                        else
+                        {
+                            Fail(input, $"{failed.GetType().Name}: {failed.Message}");
+                        }
+
                         await client.DisposeAsync();
-                        client = await JamClient.ConnectAsync(jam.Server.BaseAddress, who, wire, acceptGuidelines: false);
+                        (client, closed) = await ConnectWatchingCloseAsync(who, wire);
                     }
                 }
             }
@@ -132,6 +145,43 @@ public sealed partial class FuzzTests(JamServerFixture jam, ITestOutputHelper ou
             }
         });
         await Task.WhenAll(lanes);
+    }
+
+    private const string ClosedWith = "closed the connection with the following error: ";
+
+    /// <summary>What a fuzzing client's connection was closed with, once the server closes it.</summary>
+    private sealed class CloseWatch
+    {
+        private volatile bool _closed;
+        private volatile string? _reason;
+
+        public void Closed(Exception? error)
+        {
+            _reason = error?.Message;
+            _closed = true;
+        }
+
+        public async Task<string?> ReasonAsync()
+        {
+            for (var waited = 0; !_closed && waited < 2000; waited += 50)
+            {
+                await Task.Delay(50);
+            }
+
+            return _reason;
+        }
+    }
+
+    private async Task<(JamClient Client, CloseWatch Closed)> ConnectWatchingCloseAsync(SignedIn who, Wire wire)
+    {
+        var client = await JamClient.ConnectAsync(jam.Server.BaseAddress, who, wire, acceptGuidelines: false);
+        var watch = new CloseWatch();
+        client.Connection.Closed += error =>
+        {
+            watch.Closed(error);
+            return Task.CompletedTask;
+        };
+        return (client, watch);
     }
 
     /// <summary>Frames no SignalR client would send: garbage after the handshake, broken and oversized messages.</summary>
