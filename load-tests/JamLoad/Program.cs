@@ -44,6 +44,24 @@ if (args.Length > 0 && args[0] == "votes")
     return rush.Clean ? 0 : 1;
 }
 
+if (args.Length > 0 && args[0] == "storm")
+{
+    // storm --clients N --rooms R --writers W --rates R ...: the reconnect storm (load-tests/README.md).
+    var stormOptions = LoadOptions.Parse(args[1..]);
+    using var stormStop = new CancellationTokenSource();
+    var storm = await Storm.RunAsync(stormOptions, Console.Out, stormStop.Token);
+    var stormMarkdown = storm.ToMarkdown();
+    Console.WriteLine(stormMarkdown);
+    if (stormOptions.OutputDirectory is { } stormDir)
+    {
+        Directory.CreateDirectory(stormDir);
+        await File.WriteAllTextAsync(Path.Combine(stormDir, stormOptions.Name + ".storm.md"), stormMarkdown);
+        await File.WriteAllTextAsync(Path.Combine(stormDir, stormOptions.Name + ".storm.json"), JsonSerializer.Serialize(storm, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    return storm.Clean ? 0 : 1;
+}
+
 if (args.Length > 0 && args[0] == "replay")
 {
     // replay --participants N --posts N --rooms N --votes N ...: a whole jam, compressed (load-tests/README.md).
