@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -22,6 +23,8 @@ public static partial class Admission
         builder.Services.AddSingleton<CatchUpAdmission>();
         builder.Services.Configure<HubOptions<Live.JamHub>>(o => o.AddFilter<CatchUpAdmission>());
         builder.Services.AddRateLimiter(_ => { });
+        var backlog = builder.Configuration.GetSection(AdmissionOptions.Section).Get<AdmissionOptions>()?.AcceptBacklog ?? new AdmissionOptions().AcceptBacklog;
+        builder.Services.Configure<SocketTransportOptions>(o => o.Backlog = Math.Max(1, backlog));
         return builder;
     }
 

@@ -26,8 +26,18 @@ public sealed class AdmissionOptions
     /// <summary>JoinRoom calls that read their catch-up from PostgreSQL at once, on this node.</summary>
     public int CatchUpConcurrency { get; set; } = 16;
 
-    /// <summary>JoinRoom calls that wait for a catch-up slot; one more is refused with UNAVAILABLE.</summary>
-    public int CatchUpQueue { get; set; } = 5000;
+    /// <summary>
+    /// JoinRoom calls that wait for a catch-up slot; one more is refused with UNAVAILABLE. A connection runs one call at
+    /// a time, so a line as long as a node's connections never refuses: it only bounds the wait.
+    /// </summary>
+    public int CatchUpQueue { get; set; } = 20_000;
+
+    /// <summary>
+    /// Connections the kernel holds for the server before it accepts them (Kestrel's default is 512). A storm's
+    /// connections beyond it have their SYN dropped and retried by TCP a second or more later; the kernel caps it at
+    /// net.core.somaxconn.
+    /// </summary>
+    public int AcceptBacklog { get; set; } = 4096;
 
     public bool IsValid(out string problem)
     {
@@ -36,6 +46,7 @@ public sealed class AdmissionOptions
             { ConnectsPerSecond: < 1 } or { ConnectBurst: < 1 } => "Jam:Admission:ConnectsPerSecond and ConnectBurst must be at least 1",
             { ConnectQueue: < 0 } or { CatchUpQueue: < 0 } => "Jam:Admission:ConnectQueue and CatchUpQueue cannot be negative",
             { CatchUpConcurrency: < 1 } => "Jam:Admission:CatchUpConcurrency must be at least 1",
+            { AcceptBacklog: < 1 } => "Jam:Admission:AcceptBacklog must be at least 1",
             { MaxRetryAfterSeconds: < 1 or > 3600 } => "Jam:Admission:MaxRetryAfterSeconds must be between 1 and 3600",
             _ => "",
         };
