@@ -51,7 +51,7 @@ public static class Storm
         var initiallyJoined = clients.Count(c => c.Joined);
         var initialSeconds = clock.Elapsed.TotalSeconds;
         await log.WriteLineAsync($"[{options.Name}] {initiallyJoined} clients joined in {initialSeconds:0.0} s");
-        var pinging = PingAsync(clients, stop.Token);
+        var pinging = KeepUpAsync(clients, stop.Token);
 
         using var posting = new Posting(writers, rooms.Select(r => r.Id).ToList(), zipf, options.PostRates[0]);
         var posts = posting.RunAsync(stop.Token);
@@ -110,7 +110,7 @@ public static class Storm
 
         return new StormResult(
             options.Name, started, options.Receivers, rooms.Count, options.Writers, options.PostRates[0], options.StormLimit.TotalSeconds,
-            initiallyJoined, initialSeconds, back, backIn.Summary(), attempts, refusals, failures,
+            initiallyJoined, initialSeconds, back, backIn.Summary(), attempts, refusals, failures, counters.GapRepairs,
             posting.Acked.Values.Sum(s => s.Count), posting.AckedDuringStorm, owed, lost, absent,
             new SortedDictionary<string, long>(posting.Errors), posting.AckDuringStorm.Summary(),
             health.Checks, health.NotReady, health.MaxMs, healthAfter);
@@ -125,17 +125,22 @@ public static class Storm
         }
     }
 
-    private static async Task PingAsync(List<StormClient> clients, CancellationToken ct)
+    /// <summary>Every 2 s each client asks for a hole in its seqs that is still there; every 10 s it pings.</summary>
+    private static async Task KeepUpAsync(List<StormClient> clients, CancellationToken ct)
     {
-        while (!ct.IsCancellationRequested)
+        for (var tick = 1; !ct.IsCancellationRequested; tick++)
         {
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(10), ct);
-                foreach (var client in clients)
+                await Task.Delay(TimeSpan.FromSeconds(2), ct);
+                await Parallel.ForEachAsync(clients, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = ct }, async (client, token) =>
                 {
-                    await client.PingAsync(ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                }
+                    await client.RepairGapAsync(token);
+                    if (tick % 5 == 0)
+                    {
+                        await client.PingAsync(token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    }
+                });
             }
             catch (OperationCanceledException)
             {

@@ -22,6 +22,8 @@ public sealed partial class StormClient
     private readonly Lock _lock = new();
     private ClientWebSocket? _socket;
     private long _contiguous;
+    private long _highest;
+    private long _holeAt = -1;
     private TaskCompletionSource<JoinAnswer>? _join;
 
     public StormClient(Uri hub, string token, string roomId, long baseline, HttpMessageInvoker invoker, StormBackoff backoff, StormCounters counters)
@@ -59,6 +61,36 @@ public sealed partial class StormClient
         _socket is { State: WebSocketState.Open } socket && Joined
             ? socket.SendAsync(Ping, WebSocketMessageType.Text, endOfMessage: true, ct)
             : Task.CompletedTask;
+
+    /// <summary>
+    /// Live pushes are best effort (docs/protocol.md): a hole in the seqs held that is still there since the last look
+    /// is asked for with JoinRoom from the last seq held without a gap, as a client must.
+    /// </summary>
+    public async Task RepairGapAsync(CancellationToken ct)
+    {
+        long contiguous, highest;
+        lock (_lock)
+        {
+            (contiguous, highest) = (_contiguous, _highest);
+        }
+
+        var holeSeen = _holeAt;
+        _holeAt = highest > contiguous ? contiguous : -1;
+        if (holeSeen < 0 || holeSeen != contiguous || !Joined || _socket is not { State: WebSocketState.Open } socket)
+        {
+            return;
+        }
+
+        _counters.GapRepaired();
+        try
+        {
+            await JoinAsync(socket, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            _counters.Failed("gap repair " + ex.GetType().Name);
+        }
+    }
 
     /// <summary>Connects, joins, and after every drop does so again, until <paramref name="ct"/> ends.</summary>
     public async Task StayConnectedAsync(CancellationToken ct)
@@ -105,8 +137,9 @@ public sealed partial class StormClient
             {
                 break;
             }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or HttpRequestException or IOException)
+            catch (Exception ex)
             {
+                // Whatever went wrong (refused, timed out, closed mid-join), a client that gives up is never back: try again.
                 _counters.Failed(ex.GetType().Name);
             }
             finally
@@ -170,11 +203,14 @@ public sealed partial class StormClient
             }
 
             var code = answer.Error.Split(':')[0];
-            _counters.JoinRefused(code);
-            if (code is not ("UNAVAILABLE" or "RATE_LIMITED") || ++refusals > 10)
+            _counters.JoinRefused(answer.Error.Contains("catching up many", StringComparison.Ordinal) ? code + " (catch-up shed)" : code);
+            if (code is not ("UNAVAILABLE" or "RATE_LIMITED"))
             {
                 return false;
             }
+
+            // Shed for a moment: asked again on the same connection, rather than adding a reconnect to the storm.
+            refusals++;
 
             var told = RetryAfter().Match(answer.Error) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 1;
             await Task.Delay(TimeSpan.FromSeconds(told) + _backoff.Next(refusals - 1), ct);
@@ -213,6 +249,7 @@ public sealed partial class StormClient
         _received.Add(seq);
         lock (_lock)
         {
+            _highest = Math.Max(_highest, seq);
             while (_received.Contains(_contiguous + 1))
             {
                 _contiguous++;
@@ -274,6 +311,7 @@ public sealed class StormCounters
 {
     private long _attempts;
     private long _back;
+    private long _gapRepairs;
 
     public System.Collections.Concurrent.ConcurrentDictionary<string, long> Refusals { get; } = new();
 
@@ -283,7 +321,11 @@ public sealed class StormCounters
 
     public long Joins => Interlocked.Read(ref _back);
 
+    public long GapRepairs => Interlocked.Read(ref _gapRepairs);
+
     public void Attempt() => Interlocked.Increment(ref _attempts);
+
+    public void GapRepaired() => Interlocked.Increment(ref _gapRepairs);
 
     public void Back() => Interlocked.Increment(ref _back);
 

@@ -18,6 +18,7 @@ public sealed record StormResult(
     long Attempts,
     IReadOnlyDictionary<string, long> Refusals,
     IReadOnlyDictionary<string, long> Failures,
+    long GapRepairs,
     long PostsAcked,
     long PostsAckedDuringStorm,
     long DeliveriesOwed,
@@ -50,9 +51,9 @@ public sealed record StormResult(
         var other = Refusals.Where(r => r.Key is not ("503" or "429")).Concat(Failures).Select(r => $"{r.Key} {r.Value:N0}").ToList();
         md.AppendLine(c, $"| {Back:N0} of {Clients:N0} ({LimitSeconds:0} s) | {BackIn.P50Ms / 1000:0.0} / {BackIn.P95Ms / 1000:0.0} / {BackIn.P99Ms / 1000:0.0} / **{BackIn.MaxMs / 1000:0.0} s** | {Attempts:N0} | {Shed:N0} | {(other.Count == 0 ? "none" : string.Join(", ", other))} |");
         md.AppendLine();
-        md.AppendLine(c, $"Posts: {PostsAcked:N0} acknowledged, {PostsAckedDuringStorm:N0} of them during the storm (ack p50 / p99 / max {WriterAckDuringStorm.P50Ms:0} / {WriterAckDuringStorm.P99Ms:0} / {WriterAckDuringStorm.MaxMs:0} ms); writer errors: {(WriterErrors.Count == 0 ? "none" : string.Join(", ", WriterErrors.Select(e => $"{e.Key} {e.Value:N0}")))}. Deliveries owed to the clients in their rooms at the end: {DeliveriesOwed:N0}, **lost {Lost:N0}**; clients not in their room at the end: {AbsentAtEnd}.");
+        md.AppendLine(c, $"Posts: {PostsAcked:N0} acknowledged, {PostsAckedDuringStorm:N0} of them during the storm (ack p50 / p99 / max {WriterAckDuringStorm.P50Ms:0} / {WriterAckDuringStorm.P99Ms:0} / {WriterAckDuringStorm.MaxMs:0} ms); writer errors: {(WriterErrors.Count == 0 ? "none" : string.Join(", ", WriterErrors.Select(e => $"{e.Key} {e.Value:N0}")))}. Deliveries owed to the clients in their rooms at the end: {DeliveriesOwed:N0}, **lost {Lost:N0}**; clients not in their room at the end: {AbsentAtEnd}. Holes in a client's seqs (a live push it missed) asked for again with JoinRoom: {GapRepairs:N0}.");
         md.AppendLine();
-        md.AppendLine(c, $"Health: `/health/ready` polled {HealthChecks} times during the storm, {HealthNotReady} not Healthy, slowest {HealthMaxMs:0} ms; Healthy after: {(HealthyAfter ? "yes" : "no")}.");
+        md.AppendLine(c, $"Health: `/health/ready` polled {HealthChecks} times from the drop to the end, {HealthNotReady} not Healthy, slowest {HealthMaxMs:0} ms; Healthy after: {(HealthyAfter ? "yes" : "no")}.");
         return md.ToString();
     }
 }

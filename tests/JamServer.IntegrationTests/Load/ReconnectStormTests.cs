@@ -60,8 +60,8 @@ public sealed class ReconnectStormTests(ITestOutputHelper output)
         await server.StartAsync();
         using var log = new StringWriter();
 
-        // The documented bound (docs/reliability.md): the admitted pace, plus the clients' longest backoff pause.
-        var limit = TimeSpan.FromSeconds((Clients / AdmittedPerSecond) + 15);
+        // The documented bound (docs/protocol.md): twice the time the admitted pace needs, plus the clients' longest pause.
+        var limit = TimeSpan.FromSeconds((2 * Clients / AdmittedPerSecond) + 15);
         var result = await Storm.RunAsync(
             new LoadOptions
             {
