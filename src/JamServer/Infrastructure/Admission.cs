@@ -13,7 +13,7 @@ namespace JamServer.Infrastructure;
 /// those refused, so they come back at about the pace admitted. Established connections never pass it. JoinRoom's
 /// catch-up reads pass a concurrency limit (<see cref="CatchUpAdmission"/>).
 /// </summary>
-public static partial class Admission
+public static class Admission
 {
     public static WebApplicationBuilder AddJamAdmission(this WebApplicationBuilder builder)
     {
@@ -23,8 +23,7 @@ public static partial class Admission
         builder.Services.AddSingleton<CatchUpAdmission>();
         builder.Services.Configure<HubOptions<Live.JamHub>>(o => o.AddFilter<CatchUpAdmission>());
         builder.Services.AddRateLimiter(_ => { });
-        var backlog = builder.Configuration.GetSection(AdmissionOptions.Section).Get<AdmissionOptions>()?.AcceptBacklog ?? new AdmissionOptions().AcceptBacklog;
-        builder.Services.Configure<SocketTransportOptions>(o => o.Backlog = Math.Max(1, backlog));
+        builder.Services.AddOptions<SocketTransportOptions>().Configure<IOptions<AdmissionOptions>>((o, admission) => o.Backlog = admission.Value.AcceptBacklog);
         return builder;
     }
 
