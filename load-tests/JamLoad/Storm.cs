@@ -15,7 +15,12 @@ namespace JamLoad;
 /// </summary>
 public static class Storm
 {
-    public static async Task<StormResult> RunAsync(LoadOptions options, TextWriter log, CancellationToken cancellation)
+    /// <param name="restartServer">
+    /// When given, the storm is a server restart instead: it is called (it kills the server and starts it again, ready)
+    /// and the clients lose their connections with it; the writers reconnect by themselves, and their calls while the
+    /// server is away fail.
+    /// </param>
+    public static async Task<StormResult> RunAsync(LoadOptions options, TextWriter log, CancellationToken cancellation, Func<Task>? restartServer = null)
     {
         using var hardLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         hardLimit.CancelAfter(options.HardLimit);
@@ -60,12 +65,20 @@ public static class Storm
         var health = new HealthWatch(http);
         var watching = health.RunAsync(stop.Token);
 
-        await log.WriteLineAsync($"[{options.Name}] dropping all {clients.Count} clients at once");
+        await log.WriteLineAsync($"[{options.Name}] dropping all {clients.Count} clients at once{(restartServer is null ? "" : " by restarting the server")}");
         var droppedAt = Stopwatch.GetTimestamp();
         posting.StormStarted();
         foreach (var client in clients)
         {
-            client.Drop();
+            client.Drop(abort: restartServer is null);
+        }
+
+        var outage = TimeSpan.Zero;
+        if (restartServer is not null)
+        {
+            await restartServer();
+            outage = Stopwatch.GetElapsedTime(droppedAt);
+            await log.WriteLineAsync($"[{options.Name}] the server was back after {outage.TotalSeconds:0.0} s");
         }
 
         await WaitAsync(() => clients.All(c => c.BackAt != 0), options.StormLimit, ct);
@@ -95,7 +108,7 @@ public static class Storm
         await Task.WhenAll(staying.Append(pinging).Append(watching)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var client in clients)
         {
-            client.Drop();
+            client.Drop(abort: true);
         }
 
         foreach (var writer in writers)
@@ -110,6 +123,7 @@ public static class Storm
 
         return new StormResult(
             options.Name, started, options.Receivers, rooms.Count, options.Writers, options.PostRates[0], options.StormLimit.TotalSeconds,
+            restartServer is null ? null : outage.TotalSeconds,
             initiallyJoined, initialSeconds, back, backIn.Summary(), attempts, refusals, failures, counters.GapRepairs,
             posting.Acked.Values.Sum(s => s.Count), posting.AckedDuringStorm, owed, lost, absent,
             new SortedDictionary<string, long>(posting.Errors), posting.AckDuringStorm.Summary(),
@@ -186,7 +200,7 @@ public static class Storm
                 o.AccessTokenProvider = () => Task.FromResult<string?>(token);
                 o.SkipNegotiation = true;
                 o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
-            }).Build();
+            }).WithAutomaticReconnect(new EverySecond()).Build();
             await connection.StartAsync(ct);
             await connection.InvokeAsync<object>("AcceptGuidelines", ct);
             writers.Add(connection);
@@ -200,6 +214,12 @@ public static class Storm
         using var response = await http.PostAsJsonAsync("api/auth/demo", new { displayName = name, role = "participant", kind = "employee" }, ct);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<SignedIn>(ct))!.Token;
+    }
+
+    /// <summary>The writers are few: they try again every second, for as long as the run lasts.</summary>
+    private sealed class EverySecond : IRetryPolicy
+    {
+        public TimeSpan? NextRetryDelay(RetryContext retryContext) => TimeSpan.FromSeconds(1);
     }
 
     private sealed record RoomListing(string Id, long Posts);

@@ -49,12 +49,15 @@ public sealed partial class StormClient
 
     public bool Holds(long seq) => _received.Contains(seq);
 
-    /// <summary>Drops the connection as a network failure would: no close handshake.</summary>
-    public void Drop()
+    /// <summary>Drops the connection as a network failure would (no close handshake), or only counts from now when the server is about to go.</summary>
+    public void Drop(bool abort)
     {
-        JoinedAt = 0;
         BackAt = 0;
-        _socket?.Abort();
+        if (abort)
+        {
+            JoinedAt = 0;
+            _socket?.Abort();
+        }
     }
 
     public Task PingAsync(CancellationToken ct) =>

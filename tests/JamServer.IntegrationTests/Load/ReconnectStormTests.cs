@@ -93,4 +93,58 @@ public sealed class ReconnectStormTests(ITestOutputHelper output)
         Assert.True(result.HealthyAfter);
         Assert.True(result.Clean, result.ToMarkdown());
     }
+
+    [Fact]
+    public async Task Two_thousand_clients_of_a_server_killed_and_started_again_are_all_back_in_time_and_miss_no_acknowledged_post()
+    {
+        const int Clients = 2000, AdmittedPerSecond = 500;
+        await using var server = new ServerProcess("w" + JamClient.NewId()[..10], new Dictionary<string, string>
+        {
+            ["Jam__PostsPerSecond"] = "100000",
+            ["Jam__PostBurst"] = "100000",
+            ["Jam__Admission__ConnectsPerSecond"] = AdmittedPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Jam__Admission__ConnectBurst"] = "250",
+        });
+        await server.StartAsync();
+        using var log = new StringWriter();
+
+        var result = await Storm.RunAsync(
+            new LoadOptions
+            {
+                Server = server.BaseAddress,
+                Receivers = Clients,
+                Rooms = 10,
+                Writers = 4,
+                PostRates = [20],
+                ConnectsPerSecond = AdmittedPerSecond,
+                StormLimit = TimeSpan.FromSeconds(90),
+                Drain = TimeSpan.FromSeconds(3),
+                Name = "ci-storm-restart",
+                HardLimit = TimeSpan.FromMinutes(3),
+            },
+            log,
+            CancellationToken.None,
+            restartServer: async () =>
+            {
+                await server.KillAsync();
+                await server.StartAsync();
+            }).Timely(TimeSpan.FromMinutes(3));
+
+        output.WriteLine(log.ToString());
+        output.WriteLine(result.ToMarkdown());
+
+        // The documented bound counts from the server being ready again.
+        var limit = TimeSpan.FromSeconds(result.RestartSeconds!.Value + (2 * Clients / AdmittedPerSecond) + 15);
+        Assert.Equal(Clients, result.InitiallyJoined);
+        Assert.Equal(Clients, result.Back);
+        Assert.True(result.BackIn.MaxMs <= limit.TotalMilliseconds, $"the last client was back after {result.BackIn.MaxMs} ms, more than {limit}");
+
+        // While the server was away every client tried and backed off, so they return spread out (shed or not).
+        Assert.True(result.Attempts > Clients, $"{result.Attempts} connect attempts");
+        Assert.True(result.PostsAcked > result.PostsAckedDuringStorm && result.PostsAckedDuringStorm > 0, "posts were not acknowledged both before and after the restart");
+        Assert.True(result.DeliveriesOwed > 50_000, $"only {result.DeliveriesOwed} deliveries were owed");
+        Assert.Equal(0, result.Lost);
+        Assert.True(result.HealthyAfter);
+        Assert.True(result.Clean, result.ToMarkdown());
+    }
 }
