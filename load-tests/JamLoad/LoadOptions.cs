@@ -42,6 +42,9 @@ public sealed record LoadOptions
     public TimeSpan BackoffFirst { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan BackoffCap { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>The storm by server restart: a shell command that kills the server and starts it again, returning once it is ready.</summary>
+    public string? RestartCommand { get; init; }
+
     /// <summary>No run may outlast this, whatever its steps say.</summary>
     public TimeSpan HardLimit { get; init; } = TimeSpan.FromMinutes(20);
 
@@ -72,6 +75,7 @@ public sealed record LoadOptions
                 "--storm-limit-seconds" => options with { StormLimit = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--backoff-first-ms" => options with { BackoffFirst = TimeSpan.FromMilliseconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--backoff-cap-seconds" => options with { BackoffCap = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--restart-command" => options with { RestartCommand = Next() },
                 "--voters" => options with { Receivers = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--proposals" => options with { Proposals = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--extra-votes" => options with { ExtraVotes = int.Parse(Next(), CultureInfo.InvariantCulture) },

@@ -82,14 +82,13 @@ public static class Storm
         }
 
         await WaitAsync(() => clients.All(c => c.BackAt != 0), options.StormLimit, ct);
-        var backIn = new LatencyHistogram();
-        foreach (var client in clients.Where(c => c.BackAt != 0))
-        {
-            backIn.Record(Stopwatch.GetElapsedTime(droppedAt, client.BackAt));
-        }
+        // Exact, not the latency histogram: a storm's times run past its 60 s.
+        var backTimes = clients.Where(c => c.BackAt != 0).Select(c => Stopwatch.GetElapsedTime(droppedAt, c.BackAt).TotalMilliseconds).Order().ToList();
+        double BackPercentile(double p) => backTimes.Count == 0 ? 0 : backTimes[Math.Max(0, (int)Math.Ceiling(backTimes.Count * p / 100) - 1)];
+        var backIn = new LatencySummary(backTimes.Count, BackPercentile(50), BackPercentile(95), BackPercentile(99), backTimes.LastOrDefault());
 
         posting.StormEnded();
-        var back = (int)backIn.Count;
+        var back = backTimes.Count;
         await log.WriteLineAsync($"[{options.Name}] {back} of {clients.Count} back; the last after {backIn.MaxMs / 1000:0.0} s");
         var attempts = counters.Attempts - before.Attempts;
         var refusals = Difference(counters.Refusals, before.Refusals);
@@ -124,7 +123,7 @@ public static class Storm
         return new StormResult(
             options.Name, started, options.Receivers, rooms.Count, options.Writers, options.PostRates[0], options.StormLimit.TotalSeconds,
             restartServer is null ? null : outage.TotalSeconds,
-            initiallyJoined, initialSeconds, back, backIn.Summary(), attempts, refusals, failures, counters.GapRepairs,
+            initiallyJoined, initialSeconds, back, backIn, attempts, refusals, failures, counters.GapRepairs,
             posting.Acked.Values.Sum(s => s.Count), posting.AckedDuringStorm, owed, lost, absent,
             new SortedDictionary<string, long>(posting.Errors), posting.AckDuringStorm.Summary(),
             health.Checks, health.NotReady, health.MaxMs, healthAfter);

@@ -43,24 +43,41 @@ public static class Admission
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             AutoReplenishment = true,
         };
+        // A connection let in while joins wait in a long line would only wait there too (or give up): shed it first.
+        var catchUps = app.Services.GetRequiredService<CatchUpAdmission>();
+        app.Use(async (http, next) =>
+        {
+            if (catchUps.Waiting > settings.ShedWhileCatchUpsWaiting && ConnectionLimit.IsNewConnection(http))
+            {
+                http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                await RefuseAsync(http, line.Refused(TimeSpan.FromSeconds(1)), http.RequestAborted);
+                return;
+            }
+
+            await next(http);
+        });
         app.UseRateLimiter(new RateLimiterOptions
         {
             GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => ConnectionLimit.IsNewConnection(http)
                 ? RateLimitPartition.GetTokenBucketLimiter("hub-connects", _ => connects)
                 : RateLimitPartition.GetNoLimiter("other")),
             RejectionStatusCode = StatusCodes.Status503ServiceUnavailable,
-            OnRejected = async (rejected, ct) =>
+            OnRejected = (rejected, ct) =>
             {
                 var hint = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
-                var seconds = line.Refused(hint);
-                rejected.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                await rejected.HttpContext.Response.WriteAsJsonAsync(
-                    new ErrorBody(ErrorCodes.Unavailable, string.Create(CultureInfo.InvariantCulture,
-                        $"The server is letting many clients back in; retry after {seconds} s.")),
-                    ct);
+                return RefuseAsync(rejected.HttpContext, line.Refused(hint), ct);
             },
         });
         return app;
+    }
+
+    private static async ValueTask RefuseAsync(HttpContext http, int retryAfterSeconds, CancellationToken ct)
+    {
+        http.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        await http.Response.WriteAsJsonAsync(
+            new ErrorBody(ErrorCodes.Unavailable, string.Create(CultureInfo.InvariantCulture,
+                $"The server is letting many clients back in; retry after {retryAfterSeconds} s.")),
+            ct);
     }
 }
 

@@ -19,6 +19,9 @@ public sealed class CatchUpAdmission(IOptions<AdmissionOptions> options) : IHubF
         QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
     });
 
+    /// <summary>JoinRoom calls waiting in line now.</summary>
+    public long Waiting => _reads.GetStatistics()?.CurrentQueuedCount ?? 0;
+
     public async ValueTask<object?> InvokeMethodAsync(
         HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {

@@ -33,6 +33,12 @@ public sealed class AdmissionOptions
     public int CatchUpQueue { get; set; } = 20_000;
 
     /// <summary>
+    /// While more JoinRoom calls than this wait for a catch-up slot, new connections are refused like those beyond the
+    /// pace: their joins would only wait in the same line. About a few seconds of the node's catch-ups.
+    /// </summary>
+    public int ShedWhileCatchUpsWaiting { get; set; } = 1000;
+
+    /// <summary>
     /// Connections the kernel holds for the server before it accepts them (Kestrel's default is 512). A storm's
     /// connections beyond it have their SYN dropped and retried by TCP a second or more later; the kernel caps it at
     /// net.core.somaxconn.
@@ -44,7 +50,8 @@ public sealed class AdmissionOptions
         problem = this switch
         {
             { ConnectsPerSecond: < 1 } or { ConnectBurst: < 1 } => "Jam:Admission:ConnectsPerSecond and ConnectBurst must be at least 1",
-            { ConnectQueue: < 0 } or { CatchUpQueue: < 0 } => "Jam:Admission:ConnectQueue and CatchUpQueue cannot be negative",
+            { ConnectQueue: < 0 } or { CatchUpQueue: < 0 } or { ShedWhileCatchUpsWaiting: < 0 } =>
+                "Jam:Admission:ConnectQueue, CatchUpQueue and ShedWhileCatchUpsWaiting cannot be negative",
             { CatchUpConcurrency: < 1 } => "Jam:Admission:CatchUpConcurrency must be at least 1",
             { AcceptBacklog: < 1 } => "Jam:Admission:AcceptBacklog must be at least 1",
             { MaxRetryAfterSeconds: < 1 or > 3600 } => "Jam:Admission:MaxRetryAfterSeconds must be between 1 and 3600",
