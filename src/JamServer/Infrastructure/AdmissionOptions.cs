@@ -34,9 +34,9 @@ public sealed class AdmissionOptions
 
     /// <summary>
     /// While more JoinRoom calls than this wait for a catch-up slot, new connections are refused like those beyond the
-    /// pace: their joins would only wait in the same line. About a few seconds of the node's catch-ups.
+    /// pace: their joins would only wait in the same line (seconds to tens of seconds of a node's catch-ups).
     /// </summary>
-    public int ShedWhileCatchUpsWaiting { get; set; } = 1000;
+    public int ShedWhileCatchUpsWaiting { get; set; } = 5000;
 
     /// <summary>
     /// Connections the kernel holds for the server before it accepts them (Kestrel's default is 512). A storm's
