@@ -35,6 +35,16 @@ public sealed record LoadOptions
     public int PeerCount { get; init; } = 1;
     public string? ExchangeDirectory { get; init; }
 
+    /// <summary>The reconnect storm: every client must be back within this after the drop.</summary>
+    public TimeSpan StormLimit { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The storm clients' backoff: the first pause is drawn from 0 to this, doubling after each failure up to the cap.</summary>
+    public TimeSpan BackoffFirst { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan BackoffCap { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The storm by server restart: a shell command that kills the server and starts it again, returning once it is ready.</summary>
+    public string? RestartCommand { get; init; }
+
     /// <summary>No run may outlast this, whatever its steps say.</summary>
     public TimeSpan HardLimit { get; init; } = TimeSpan.FromMinutes(20);
 
@@ -61,6 +71,11 @@ public sealed record LoadOptions
                 "--sources" => options with { SourceAddresses = Next().Split(',').Select(IPAddress.Parse).ToList() },
                 "--server-pid" => options with { ServerPid = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--name" => options with { Name = Next() },
+                "--clients" => options with { Receivers = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--storm-limit-seconds" => options with { StormLimit = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--backoff-first-ms" => options with { BackoffFirst = TimeSpan.FromMilliseconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--backoff-cap-seconds" => options with { BackoffCap = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--restart-command" => options with { RestartCommand = Next() },
                 "--voters" => options with { Receivers = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--proposals" => options with { Proposals = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--extra-votes" => options with { ExtraVotes = int.Parse(Next(), CultureInfo.InvariantCulture) },

@@ -44,6 +44,25 @@ if (args.Length > 0 && args[0] == "votes")
     return rush.Clean ? 0 : 1;
 }
 
+if (args.Length > 0 && args[0] == "storm")
+{
+    // storm --clients N --rooms R --writers W --rates R ...: the reconnect storm (load-tests/README.md).
+    var stormOptions = LoadOptions.Parse(args[1..]);
+    using var stormStop = new CancellationTokenSource();
+    var storm = await Storm.RunAsync(
+        stormOptions, Console.Out, stormStop.Token, stormOptions.RestartCommand is { } restart ? () => RunShellAsync(restart) : null);
+    var stormMarkdown = storm.ToMarkdown();
+    Console.WriteLine(stormMarkdown);
+    if (stormOptions.OutputDirectory is { } stormDir)
+    {
+        Directory.CreateDirectory(stormDir);
+        await File.WriteAllTextAsync(Path.Combine(stormDir, stormOptions.Name + ".storm.md"), stormMarkdown);
+        await File.WriteAllTextAsync(Path.Combine(stormDir, stormOptions.Name + ".storm.json"), JsonSerializer.Serialize(storm, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    return storm.Clean ? 0 : 1;
+}
+
 if (args.Length > 0 && args[0] == "replay")
 {
     // replay --participants N --posts N --rooms N --votes N ...: a whole jam, compressed (load-tests/README.md).
@@ -79,3 +98,17 @@ if (options.OutputDirectory is { } dir)
 }
 
 return result.Clean ? 0 : 1;
+
+// The storm's --restart-command: given two minutes, and it must succeed.
+static async Task RunShellAsync(string command)
+{
+    var start = new System.Diagnostics.ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+    start.ArgumentList.Add("-c");
+    start.ArgumentList.Add(command);
+    using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("/bin/sh did not start");
+    await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+    if (process.ExitCode != 0)
+    {
+        throw new InvalidOperationException($"the restart command exited with {process.ExitCode}");
+    }
+}

@@ -43,6 +43,7 @@ builder.Services
     .AddSingleton<TallyBroadcaster>().AddHostedService(s => s.GetRequiredService<TallyBroadcaster>())
     .AddHostedService<PhaseClock>().AddHostedService<PresenceBroadcaster>();
 builder.AddJamModeration();
+builder.AddJamAdmission();
 
 var app = builder.Build();
 // A hub connection is one request that lasts hours: its request-log state would be held per connection.
@@ -50,6 +51,7 @@ app.UseWhen(http => !http.Request.Path.StartsWithSegments("/hubs"), branch => br
 app.UseExceptionHandler();
 app.UseJamWebClient();
 app.UseCodedStatusPages();
+app.UseHubAdmission();
 app.UseHubOriginCheck();
 app.UseAuthentication();
 app.UseHubTokenForgetting();

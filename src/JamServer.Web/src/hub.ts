@@ -15,8 +15,14 @@ let waiters: (() => void)[] = [];
 let wantOnline = true;
 let retrying = false;
 
-/** Backoff with jitter, never giving up: 0.5 s, 1 s, 2 s ... up to 15 s, each ±50%. */
-const delayAfter = (attempt: number) => Math.min(15_000, 500 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random());
+/**
+ * Exponential backoff with full jitter, never giving up: a pause drawn evenly from 0 to 1 s, 2 s, 4 s ... at most
+ * 15 s. After a server restart thousands of tabs retry at once; full jitter spreads them over the whole window, so
+ * the server's admission control (503 with Retry-After, docs/protocol.md) lets them in at its pace. A browser cannot
+ * read the status or Retry-After of a refused WebSocket, so the pause is the tab's own.
+ */
+const maxPauseMs = 15_000;
+const delayAfter = (attempt: number) => Math.random() * Math.min(maxPauseMs, 1_000 * 2 ** Math.min(attempt, 4));
 const forever: signalR.IRetryPolicy = { nextRetryDelayInMilliseconds: (context) => delayAfter(context.previousRetryCount) };
 
 function showState(text: string, state: "online" | "offline" | "pending"): void {
@@ -114,10 +120,30 @@ export async function stop(): Promise<void> {
   await closing?.stop();
 }
 
+/** Calls safe to repeat, sent again when the server sheds them for a moment (UNAVAILABLE, RATE_LIMITED). */
+const repeatable = new Set(["JoinRoom", "LeaveRoom"]);
+
 export async function invoke<T>(method: string, ...args: unknown[]): Promise<T> {
   if (!currentSession()) throw new Error("Sign in first.");
-  await start();
-  return connection!.invoke<T>(method, ...args);
+  for (let attempt = 0; ; attempt++) {
+    await start();
+    try {
+      return await connection!.invoke<T>(method, ...args);
+    } catch (error) {
+      const told = shedFor(error);
+      if (!repeatable.has(method) || told === null || attempt >= 5) throw error;
+      // A reconnect storm: the server says when to come back; the jitter keeps tabs refused together apart.
+      await new Promise((resolve) => setTimeout(resolve, told * 1000 + delayAfter(attempt)));
+    }
+  }
+}
+
+/** The seconds to wait of a call the server shed ("UNAVAILABLE: ... retry after 2 s."), or null for any other error. */
+function shedFor(error: unknown): number | null {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/\b(UNAVAILABLE|RATE_LIMITED):/.test(message)) return null;
+  const seconds = /retry after (\d+) s/.exec(message);
+  return seconds ? Number(seconds[1]) : 1;
 }
 
 /** Listens to a push; returns what stops listening. */

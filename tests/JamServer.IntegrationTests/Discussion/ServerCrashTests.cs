@@ -11,7 +11,7 @@ namespace JamServer.IntegrationTests.Discussion;
 public sealed class ServerCrashTests
 {
     [Fact]
-    public async Task A_server_killed_mid_discussion_loses_no_acknowledged_post_and_a_resend_stores_none_twice()
+    public async Task A_server_killed_mid_discussion_loses_no_acknowledged_post_a_resend_stores_none_twice_and_a_reader_resumes_from_its_last_seq()
     {
         await using var server = new ServerProcess("k" + JamClient.NewId()[..10], new Dictionary<string, string>
         {
@@ -24,6 +24,10 @@ public sealed class ServerCrashTests
         var acknowledged = new ConcurrentDictionary<string, PostAck>();
         var unanswered = new ConcurrentDictionary<string, (SignedIn Who, string Body)>();
 
+        // A reader in the room takes the live stream until the crash, then resumes from the last seq it holds.
+        var readerWho = await http.SignInAsync();
+        var reader = await JamClient.ConnectAsync(server.BaseAddress, readerWho);
+        await reader.JoinAsync("ai-assistants", 0);
         var clients = await Task.WhenAll(writers.Select(w => JamClient.ConnectAsync(server.BaseAddress, w)));
         using var stop = new CancellationTokenSource();
         var posting = clients.Select((client, n) => Task.Run(async () =>
@@ -56,6 +60,9 @@ public sealed class ServerCrashTests
             await client.DisposeAsync();
         }
 
+        var heldBeforeCrash = reader.Posts.Select(p => p.Seq).ToHashSet();
+        await reader.DisposeAsync();
+
         await server.StartAsync();
         await using var resender = await JamClient.ConnectAsync(server.BaseAddress, writers[0]);
         foreach (var (clientId, (who, body)) in unanswered)
@@ -64,6 +71,32 @@ public sealed class ServerCrashTests
             acknowledged[clientId] = await again.Connection.InvokeAsync<PostAck>(
                 "Post", new PostRequest("ai-assistants", null, body, clientId)).Timely();
         }
+
+        // The reader comes back and asks for what follows the last seq it holds without a gap, as a client must.
+        var lastHeld = 0L;
+        while (heldBeforeCrash.Contains(lastHeld + 1))
+        {
+            lastHeld++;
+        }
+
+        Assert.True(lastHeld > 0, "the reader got no post live before the crash");
+        await using var resumed = await JamClient.ConnectAsync(server.BaseAddress, readerWho);
+        var caughtUp = new List<PostDto>();
+        for (var after = lastHeld; ;)
+        {
+            var page = await resumed.JoinAsync("ai-assistants", after);
+            caughtUp.AddRange(page.Posts);
+            after = page.LastSeq;
+            if (!page.HasMore)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(caughtUp.Count, caughtUp.Select(p => p.Seq).Distinct().Count());
+        Assert.All(caughtUp, p => Assert.True(p.Seq > lastHeld));
+        var readerHolds = heldBeforeCrash.Where(seq => seq <= lastHeld).Concat(caughtUp.Select(p => p.Seq)).ToHashSet();
+        Assert.Equal(acknowledged.Values.Select(a => a.Seq).Order(), readerHolds.Order());
 
         var stored = await resender.JoinAsync("ai-assistants", 0);
         Assert.False(stored.HasMore);
