@@ -62,6 +62,24 @@ public sealed class JamMetrics
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
     }
 
+    /// <summary>
+    /// Counters exported from the start at zero, so that a rate over their first increments is not lost. Once the
+    /// meter provider listens: measurements before it are dropped.
+    /// </summary>
+    public void StartAtZero()
+    {
+        _connectionsOpen.Add(0);
+        foreach (var counter in new[] { _connectionsOpened, _connectionsClosed, _joins, _posts, _votes })
+        {
+            counter.Add(0);
+        }
+
+        foreach (var limit in (string[])["posts", "votes", "flags", "joins", "connections"])
+        {
+            _rateLimited.Add(0, new KeyValuePair<string, object?>("limit", limit));
+        }
+    }
+
     public void ConnectionOpened()
     {
         _connectionsOpen.Add(1);

@@ -61,6 +61,9 @@ public static class JamTelemetry
     /// </summary>
     public static void MapJamMetrics(this WebApplication app)
     {
+        // The provider starts listening when first resolved (here, or by its hosted service later).
+        app.Services.GetRequiredService<MeterProvider>();
+        app.Services.GetRequiredService<JamMetrics>().StartAtZero();
         var endpoint = app.MapPrometheusScrapingEndpoint();
         if (app.Services.GetRequiredService<IOptions<JamOptions>>().Value.MetricsPort is { } port)
         {
