@@ -20,6 +20,7 @@ var builder = WebApplication.CreateBuilder(args);
 var jam = builder.Configuration.GetSection(JamOptions.Section).Get<JamOptions>() ?? new JamOptions();
 
 builder.AddJamLogging().AddJamResilience().AddJamStore().AddJamRedis().AddJamAuth().AddJamHealth();
+builder.AddJamTelemetry();
 builder.Services.AddOptions<JamOptions>().Bind(builder.Configuration.GetSection(JamOptions.Section)).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<JamOptions>, JamOptionsValidation>();
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -59,6 +60,7 @@ app.UseHubConnectionLimit();
 app.UseAuthorization();
 
 app.MapJamHealth();
+app.MapJamMetrics();
 ChangePhase.MapPhaseEndpoints(app);
 app.MapRoomsEndpoint();
 app.MapPostsEndpoint();

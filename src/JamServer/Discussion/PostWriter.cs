@@ -18,8 +18,9 @@ public sealed class PostWriter(
     ResiliencePipelineProvider<string> pipelines,
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<JamOptions> options,
+    JamMetrics metrics,
     ILogger<PostWriter> log)
-    : BatchWriter<WritePost.Command, PostAck, PostWritten>(pipelines, options.Value.PostBatchMax, options.Value.WriterPartitions, log)
+    : BatchWriter<WritePost.Command, PostAck, PostWritten>(pipelines, options.Value.PostBatchMax, options.Value.WriterPartitions, metrics, log)
 {
     // The last sequence number of each room as this node knows it, per partition: only that partition's loop
     // touches it (a room's posts are all in one partition).

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Polly;
 using Polly.Registry;
@@ -13,7 +14,7 @@ namespace JamServer.Infrastructure;
 /// several transactions are in flight at once while one key's commands stay in order and never race each other.
 /// </summary>
 public abstract partial class BatchWriter<TCommand, TAck, TFact>(
-    ResiliencePipelineProvider<string> pipelines, int maxBatch, int partitions, ILogger log) : BackgroundService
+    ResiliencePipelineProvider<string> pipelines, int maxBatch, int partitions, JamMetrics metrics, ILogger log) : BackgroundService
     where TAck : class
     where TFact : class
 {
@@ -35,7 +36,8 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
 
     public async Task<TAck> WriteAsync(TCommand command, CancellationToken ct)
     {
-        var pending = new Pending(command, new TaskCompletionSource<TAck>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(
+            command, new TaskCompletionSource<TAck>(TaskCreationOptions.RunContinuationsAsynchronously), Activity.Current?.Context ?? default);
         var partition = (int)((uint)StringComparer.Ordinal.GetHashCode(PartitionKey(command)) % (uint)_queues.Length);
         if (Volatile.Read(ref _stuck[partition]))
         {
@@ -151,8 +153,9 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
         var pipeline = pipelines.GetPipeline(RetriesTransientErrors ? Resilience.StoreWrite : Resilience.Store);
         var commands = batch.Select(p => p.Command).ToList();
         var refusedOnce = false;
+        using var span = StartCommitSpan(batch);
         Func<Task<Outcome[]>> commit = () =>
-            pipeline.ExecuteAsync(token => new ValueTask<Outcome[]>(CommitAsync(partition, commands, token)), ct).AsTask();
+            pipeline.ExecuteAsync(token => new ValueTask<Outcome[]>(TimedCommitAsync(partition, commands, token)), ct).AsTask();
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -215,6 +218,7 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
                 }
 
                 LogBatchFailed(log, ex, batch.Count, Noun);
+                span?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
                 OnUncertain();
                 var unavailable = Unavailable(Resilience.RetryAfter(ex));
                 foreach (var pending in batch)
@@ -232,6 +236,7 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
             }
         }
 
+        metrics.Written(Noun, CountFacts(outcomes));
         try
         {
             await AfterCommitAsync(partition, outcomes);
@@ -290,6 +295,7 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
             try
             {
                 var outcomes = await commit;
+                metrics.Written(Noun, CountFacts(outcomes));
                 await AfterCommitAsync(partition, outcomes);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -305,6 +311,57 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
             FailWaiting(partition, Unavailable(Resilience.BreakDuration));
             Volatile.Write(ref _stuck[partition], false);
         }
+    }
+
+    /// <summary>One try of a batch's transaction, timed for jam.store.commit.duration.</summary>
+    private async Task<Outcome[]> TimedCommitAsync(int partition, List<TCommand> commands, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var succeeded = false;
+        try
+        {
+            var outcomes = await CommitAsync(partition, commands, ct);
+            succeeded = true;
+            return outcomes;
+        }
+        finally
+        {
+            metrics.StoreCommitted(Noun, commands.Count, Stopwatch.GetElapsedTime(started), succeeded);
+        }
+    }
+
+    /// <summary>
+    /// A span for the batch, linked to the spans of the calls whose commands it holds (a batch serves many traces, so
+    /// it is the child of none); Npgsql's spans of the transaction are its children. Null while traces are not exported.
+    /// </summary>
+    private Activity? StartCommitSpan(IReadOnlyList<Pending> batch)
+    {
+        if (!JamMetrics.Tracing.HasListeners())
+        {
+            return null;
+        }
+
+        var links = batch.Where(p => p.Caller != default).Take(MaxLinks).Select(p => new ActivityLink(p.Caller)).ToList();
+        var span = JamMetrics.Tracing.StartActivity($"commit {Noun}s", ActivityKind.Internal, default(ActivityContext), links: links);
+        span?.SetTag("jam.batch.size", batch.Count);
+        return span;
+    }
+
+    /// <summary>OpenTelemetry's default limit of links on a span.</summary>
+    private const int MaxLinks = 128;
+
+    private static int CountFacts(Outcome[] outcomes)
+    {
+        var count = 0;
+        foreach (var outcome in outcomes)
+        {
+            if (outcome.Fact is not null)
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     /// <summary>Answers every command still queued in the partition: none of them was tried, so none is stored.</summary>
@@ -340,5 +397,6 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
     [LoggerMessage(LogLevel.Error, "A batch of {Noun} writes is committed, but handing it on failed")]
     private static partial void LogAfterCommitFailed(ILogger logger, Exception ex, string noun);
 
-    private sealed record Pending(TCommand Command, TaskCompletionSource<TAck> Done);
+    /// <summary>A command, its writer's answer, and the span of the call that sent it (default when none).</summary>
+    private sealed record Pending(TCommand Command, TaskCompletionSource<TAck> Done, ActivityContext Caller);
 }

@@ -16,6 +16,7 @@ public static class ConnectionLimit
     {
         var max = app.Services.GetRequiredService<IOptions<JamOptions>>().Value.MaxConnectionsPerParticipant;
         var presence = app.Services.GetRequiredService<RoomPresence>();
+        var metrics = app.Services.GetRequiredService<JamMetrics>();
         app.Use(async (http, next) =>
         {
             // Checked where a connection starts: its negotiation, or a WebSocket opened without one (no connection id).
@@ -23,6 +24,8 @@ public static class ConnectionLimit
             if (http.User.Identity?.IsAuthenticated == true && IsNewConnection(http)
                 && await presence.ConnectionsOfAsync(http.User.ParticipantId()) >= max)
             {
+                metrics.RateLimited("connections");
+                metrics.Error(ErrorCodes.TooManyConnections, JamMetrics.Http);
                 http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
                 await http.Response.WriteAsJsonAsync(new ErrorBody(
                     ErrorCodes.TooManyConnections,

@@ -7,7 +7,7 @@ namespace JamServer.Infrastructure;
 /// Every HTTP error has the body <c>{code, message}</c>: a refusal maps to its status, a malformed body to
 /// INVALID_INPUT, and a bare status from the framework (401, 403, 404, 415, ...) gets a body by its status.
 /// </summary>
-public sealed partial class HttpErrors(ILogger<HttpErrors> log) : IExceptionHandler
+public sealed partial class HttpErrors(JamMetrics metrics, ILogger<HttpErrors> log) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -19,6 +19,7 @@ public sealed partial class HttpErrors(ILogger<HttpErrors> log) : IExceptionHand
                 ErrorCodes.Unavailable, $"The store is unavailable; try again after {Resilience.RetryAfterSeconds(exception)} s.")),
             _ => (StatusCodes.Status500InternalServerError, new ErrorBody(ErrorCodes.Internal, "The server failed; the error is logged.")),
         };
+        metrics.Error(body.Code, JamMetrics.Http);
         if (Resilience.IsAway(exception))
         {
             // The circuit logged why it opened; one line per refused request is enough.
@@ -61,6 +62,7 @@ public static class CodedStatusPages
                 < 500 => new ErrorBody(ErrorCodes.InvalidInput, $"The request was refused ({status})."),
                 _ => new ErrorBody(ErrorCodes.Unavailable, $"The server could not answer ({status})."),
             };
+            context.HttpContext.RequestServices.GetRequiredService<JamMetrics>().Error(body.Code, JamMetrics.Http);
             await context.HttpContext.Response.WriteAsJsonAsync(body);
         });
 }

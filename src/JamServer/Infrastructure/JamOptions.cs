@@ -40,6 +40,12 @@ public sealed class JamOptions
     /// </summary>
     public string[] AllowedOrigins { get; set; } = [];
 
+    /// <summary>
+    /// The port on which /metrics answers (one of the ports in ASPNETCORE_URLS that the load balancer does not route);
+    /// unset, /metrics answers on every port, and the load balancer must keep it from the public.
+    /// </summary>
+    public int? MetricsPort { get; set; }
+
     /// <summary>The room fan-out sends at most once per tick, gathering each room's posts into one frame; 0 sends each backlog at once.</summary>
     public int FanoutTickMs { get; set; } = 25;
 
@@ -104,6 +110,7 @@ public sealed class JamOptions
             _ when FlagsPerSecond < 1 || FlagBurst < 1 || JoinsPerSecond < 1 || JoinBurst < 1 =>
                 "Jam:FlagsPerSecond, Jam:FlagBurst, Jam:JoinsPerSecond and Jam:JoinBurst must be at least 1",
             _ when WriterPartitions is < 1 or > 64 => "Jam:WriterPartitions must be between 1 and 64",
+            _ when MetricsPort is < 1 or > 65535 => "Jam:MetricsPort must be a port number (1-65535)",
             _ when MaxConnectionsPerParticipant < 1 => "Jam:MaxConnectionsPerParticipant must be at least 1",
             _ when Testing.CountDelay < TimeSpan.Zero => "Jam:Testing:CountDelay cannot be negative",
             _ when DiscussionLength <= TimeSpan.Zero || VotingLength <= TimeSpan.Zero => "phase lengths must be positive",

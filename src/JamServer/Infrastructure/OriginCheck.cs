@@ -14,12 +14,14 @@ public static class OriginCheck
         var allowed = app.Services.GetRequiredService<IOptions<JamOptions>>().Value.AllowedOrigins
             .Select(o => o.TrimEnd('/'))
             .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var metrics = app.Services.GetRequiredService<JamMetrics>();
         app.Use(async (http, next) =>
         {
             if (http.Request.Path.StartsWithSegments("/hubs")
                 && http.Request.Headers.Origin is [{ } origin]
                 && !IsAllowed(origin, http.Request, allowed))
             {
+                metrics.Error(ErrorCodes.Forbidden, JamMetrics.Http);
                 http.Response.StatusCode = StatusCodes.Status403Forbidden;
                 await http.Response.WriteAsJsonAsync(new ErrorBody(ErrorCodes.Forbidden, $"Pages from {origin} may not connect to this jam."));
                 return;

@@ -15,8 +15,11 @@ public sealed class ParticipantRateLimits : IDisposable
     private readonly PartitionedRateLimiter<string> _flags;
     private readonly PartitionedRateLimiter<string> _joins;
 
-    public ParticipantRateLimits(IOptions<JamOptions> options)
+    private readonly JamMetrics _metrics;
+
+    public ParticipantRateLimits(IOptions<JamOptions> options, JamMetrics metrics)
     {
+        _metrics = metrics;
         var settings = options.Value;
         _posts = Buckets(settings.PostsPerSecond, settings.PostBurst);
         _votes = Buckets(settings.VotesPerSecond, settings.VoteBurst);
@@ -24,13 +27,13 @@ public sealed class ParticipantRateLimits : IDisposable
         _joins = Buckets(settings.JoinsPerSecond, settings.JoinBurst);
     }
 
-    public void AcquirePost(string participantId) => Acquire(_posts, participantId, "posts");
+    public void AcquirePost(string participantId) => Acquire(_posts, participantId, "posts", "posts");
 
-    public void AcquireVote(string participantId) => Acquire(_votes, participantId, "votes");
+    public void AcquireVote(string participantId) => Acquire(_votes, participantId, "votes", "votes");
 
-    public void AcquireFlag(string participantId) => Acquire(_flags, participantId, "flags");
+    public void AcquireFlag(string participantId) => Acquire(_flags, participantId, "flags", "flags");
 
-    public void AcquireJoin(string participantId) => Acquire(_joins, participantId, "room joins");
+    public void AcquireJoin(string participantId) => Acquire(_joins, participantId, "room joins", "joins");
 
     public void Dispose()
     {
@@ -52,11 +55,12 @@ public sealed class ParticipantRateLimits : IDisposable
                 AutoReplenishment = false,
             }));
 
-    private static void Acquire(PartitionedRateLimiter<string> limiter, string participantId, string what)
+    private void Acquire(PartitionedRateLimiter<string> limiter, string participantId, string what, string limit)
     {
         using var lease = limiter.AttemptAcquire(participantId);
         if (!lease.IsAcquired)
         {
+            _metrics.RateLimited(limit);
             var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
             throw new JamException(
                 ErrorCodes.RateLimited,

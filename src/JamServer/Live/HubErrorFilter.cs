@@ -6,10 +6,13 @@ namespace JamServer.Live;
 
 /// <summary>
 /// Turns a refused hub call into a HubException whose message starts with a stable code, so the client
-/// can act on it and the connection stays open; logs every call with its outcome and duration.
+/// can act on it and the connection stays open; logs every call with its outcome and duration, counts every error
+/// by its code and tags the call's span (SignalR's own, when traces are exported) with it.
 /// </summary>
-public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> log) : IHubFilter
+public sealed partial class HubErrorFilter(JamMetrics metrics, ILogger<HubErrorFilter> log) : IHubFilter
 {
+    private const string SignalRServer = "Microsoft.AspNetCore.SignalR.Server";
+
     public async ValueTask<object?> InvokeMethodAsync(
         HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
@@ -24,10 +27,12 @@ public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> log) : IHubFi
         catch (JamException refused)
         {
             LogRefused(log, method, refused.Code, refused.Message);
+            Count(refused.Code);
             throw new HubException($"{refused.Code}: {refused.Message}");
         }
         catch (OperationCanceledException) when (invocationContext.Context.ConnectionAborted.IsCancellationRequested)
         {
+            Count(ErrorCodes.Unavailable);
             throw new HubException($"{ErrorCodes.Unavailable}: The connection closed before the call finished.");
         }
         catch (Exception ex) when (Resilience.IsUnavailable(ex))
@@ -42,12 +47,23 @@ public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> log) : IHubFi
                 LogFailed(log, ex, method);
             }
 
+            Count(ErrorCodes.Unavailable);
             throw new HubException($"{ErrorCodes.Unavailable}: The store is unavailable; try again after {Resilience.RetryAfterSeconds(ex)} s.");
         }
         catch (Exception ex) when (ex is not HubException)
         {
             LogFailed(log, ex, method);
+            Count(ErrorCodes.Unavailable);
             throw new HubException($"{ErrorCodes.Unavailable}: The server could not complete {method}; try again.");
+        }
+    }
+
+    private void Count(string code)
+    {
+        metrics.Error(code, JamMetrics.Hub);
+        if (Activity.Current is { IsAllDataRequested: true } call && call.Source.Name == SignalRServer)
+        {
+            call.SetTag("jam.error.code", code);
         }
     }
 

@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
+using JamServer.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 
 namespace JamServer.Live;
 
 /// <summary>The hub connections open on this node, so the room fan-out can write to them directly.</summary>
-public sealed class LocalConnections
+public sealed class LocalConnections(JamMetrics metrics)
 {
     private readonly ConcurrentDictionary<string, HubConnectionContext> _open = new(StringComparer.Ordinal);
 
@@ -16,11 +17,19 @@ public sealed class LocalConnections
     /// <summary>Every connection open on this node now.</summary>
     public ICollection<HubConnectionContext> All => _open.Values;
 
-    internal void Opened(HubConnectionContext connection) => _open[connection.ConnectionId] = connection;
+    internal void Opened(HubConnectionContext connection)
+    {
+        _open[connection.ConnectionId] = connection;
+        metrics.ConnectionOpened();
+    }
 
     internal void Gone(HubConnectionContext connection)
     {
-        _open.TryRemove(connection.ConnectionId, out _);
+        if (_open.TryRemove(connection.ConnectionId, out _))
+        {
+            metrics.ConnectionClosed();
+        }
+
         Closed?.Invoke(connection.ConnectionId);
     }
 }

@@ -41,12 +41,14 @@ public sealed partial class RoomFanout : BackgroundService
     private readonly JamOptions _options;
     private readonly JamState _jam;
     private readonly TimeProvider _clock;
+    private readonly JamMetrics _metrics;
     private readonly ILogger<RoomFanout> _log;
 
     public RoomFanout(
         LocalConnections connections, IConnectionMultiplexer redis, JamIdentity identity, IOptions<JamOptions> options,
-        JamState jam, TimeProvider clock, ILogger<RoomFanout> log)
+        JamState jam, TimeProvider clock, JamMetrics metrics, ILogger<RoomFanout> log)
     {
+        _metrics = metrics;
         _connections = connections;
         _redis = redis;
         _identity = identity;
@@ -88,7 +90,9 @@ public sealed partial class RoomFanout : BackgroundService
     /// <summary>Never waits: with the queue full, the post is left to catch-up (TryWrite is false in Wait mode).</summary>
     public void Publish(PostWritten written)
     {
-        if (!_queue.Writer.TryWrite(Outgoing.Of(PostDto.From(written), new PostReading(written.Language, written.Sentiment), fromHere: true)))
+        // Handed over right after its commit: from here on, jam.post.delivery.duration.
+        var committed = Stopwatch.GetTimestamp();
+        if (!_queue.Writer.TryWrite(Outgoing.Of(PostDto.From(written), new PostReading(written.Language, written.Sentiment), fromHere: true, committed)))
         {
             LogDropped(_log, written.RoomId, written.Seq);
         }
@@ -158,6 +162,16 @@ public sealed partial class RoomFanout : BackgroundService
             {
                 Write(member, serialized);
             }
+
+            // Per post and node, not per member: the frame is now queued on every member's connection.
+            var written = Stopwatch.GetTimestamp();
+            foreach (var outgoing in room)
+            {
+                if (outgoing.Post is not null)
+                {
+                    _metrics.PostDelivered(Stopwatch.GetElapsedTime(outgoing.Committed, written), outgoing.FromHere);
+                }
+            }
         }
     }
 
@@ -218,14 +232,14 @@ public sealed partial class RoomFanout : BackgroundService
     {
         var notice = ModeratorNotice.Of(method, argument);
         PushToModeratorsHere(method, argument);
-        _redis.GetSubscriber().Publish(NodesChannel, Serialize(new NodeMessage(_identity.NodeId, Moderators: notice)), CommandFlags.FireAndForget);
+        _ = PublishTimedAsync(new NodeMessage(_identity.NodeId, Moderators: notice));
     }
 
     /// <summary>Rooms' online counts to their members on every node.</summary>
     public void PushPresence(IReadOnlyList<PresenceDto> counts)
     {
         PushPresenceHere(counts);
-        _redis.GetSubscriber().Publish(NodesChannel, Serialize(new NodeMessage(_identity.NodeId, Presence: [.. counts])), CommandFlags.FireAndForget);
+        _ = PublishTimedAsync(new NodeMessage(_identity.NodeId, Presence: [.. counts]));
     }
 
     /// <summary>A committed phase change to every connection on every node; other nodes also reload the jam.</summary>
@@ -239,7 +253,28 @@ public sealed partial class RoomFanout : BackgroundService
             return;
         }
 
+        var started = Stopwatch.GetTimestamp();
         await _redis.GetSubscriber().PublishAsync(NodesChannel, Serialize(new NodeMessage(_identity.NodeId, Phase: jam)));
+        _metrics.BackplanePublished(Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>
+    /// Not awaited by the caller (the fan-out never waits for Redis); timed until Redis answered. Messages still go in
+    /// the order they were published: the multiplexer writes them in order on its one connection.
+    /// </summary>
+    private async Task PublishTimedAsync(NodeMessage message)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await _redis.GetSubscriber().PublishAsync(NodesChannel, Serialize(message));
+            _metrics.BackplanePublished(Stopwatch.GetElapsedTime(started));
+        }
+        catch (Exception ex)
+        {
+            // Redis away: other nodes catch up by JoinRoom and their phase clock's poll; the Redis client logs the outage.
+            LogPublishFailed(_log, ex);
+        }
     }
 
     private void PushPresenceHere(IEnumerable<PresenceDto> counts)
@@ -299,12 +334,15 @@ public sealed partial class RoomFanout : BackgroundService
         var notices = batch.Where(o => o is { FromHere: true, Notice: not null }).Select(o => o.Notice!).ToArray();
         if (posts.Length > 0 || notices.Length > 0)
         {
+            var now = Stopwatch.GetTimestamp();
+            var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var message = new NodeMessage(
                 _identity.NodeId,
                 Posts: posts.Length == 0 ? null : posts.Select(o => o.Post!).ToArray(),
                 Readings: posts.Length == 0 ? null : posts.Select(o => o.Reading!).ToArray(),
-                Notices: notices.Length == 0 ? null : notices);
-            _redis.GetSubscriber().Publish(NodesChannel, Serialize(message), CommandFlags.FireAndForget);
+                Notices: notices.Length == 0 ? null : notices,
+                CommittedAt: posts.Length == 0 ? null : posts.Select(o => nowMs - (long)Stopwatch.GetElapsedTime(o.Committed, now).TotalMilliseconds).ToArray());
+            _ = PublishTimedAsync(message);
         }
     }
 
@@ -340,11 +378,17 @@ public sealed partial class RoomFanout : BackgroundService
         }
 
         var posts = message.Posts ?? [];
+        var received = Stopwatch.GetTimestamp();
+        var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         for (var i = 0; i < posts.Length; i++)
         {
             var post = posts[i];
             var reading = message.Readings is { } readings && i < readings.Length ? readings[i] : PostReading.None;
-            if (!_queue.Writer.TryWrite(Outgoing.Of(post, reading, fromHere: false)))
+            // The other node's commit, by the wall clocks of both nodes: their skew counts in the latency.
+            var committed = message.CommittedAt is { } times && i < times.Length
+                ? received - (long)(Math.Max(0, nowMs - times[i]) * (Stopwatch.Frequency / 1000.0))
+                : received;
+            if (!_queue.Writer.TryWrite(Outgoing.Of(post, reading, fromHere: false, committed)))
             {
                 LogDropped(_log, post.RoomId, post.Seq);
             }
@@ -443,13 +487,20 @@ public sealed partial class RoomFanout : BackgroundService
     [LoggerMessage(LogLevel.Warning, "Could not subscribe to other nodes' posts yet; retrying")]
     private static partial void LogSubscribeFailed(ILogger logger, Exception ex);
 
-    /// <summary>A post, or a notice about one, for a room's members; <see cref="FromHere"/> when this node made it.</summary>
-    private sealed record Outgoing(string RoomId, PostDto? Post, PostReading? Reading, RoomNotice? Notice, bool FromHere)
+    /// <summary>
+    /// A post, or a notice about one, for a room's members; <see cref="FromHere"/> when this node made it;
+    /// <see cref="Committed"/>: the post's commit as a <see cref="Stopwatch"/> timestamp of this node.
+    /// </summary>
+    private sealed record Outgoing(string RoomId, PostDto? Post, PostReading? Reading, RoomNotice? Notice, bool FromHere, long Committed)
     {
-        public static Outgoing Of(PostDto post, PostReading reading, bool fromHere) => new(post.RoomId, post, reading, null, fromHere);
+        public static Outgoing Of(PostDto post, PostReading reading, bool fromHere, long committed) =>
+            new(post.RoomId, post, reading, null, fromHere, committed);
 
-        public static Outgoing Of(RoomNotice notice, bool fromHere) => new(notice.RoomId, null, null, notice, fromHere);
+        public static Outgoing Of(RoomNotice notice, bool fromHere) => new(notice.RoomId, null, null, notice, fromHere, 0);
     }
+
+    [LoggerMessage(LogLevel.Debug, "A message to the other nodes was not published")]
+    private static partial void LogPublishFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(LogLevel.Warning, "The fan-out queue is full; {Method} for room {RoomId} is not pushed (readers see it on their next read)")]
     private static partial void LogNoticeDropped(ILogger logger, string method, string roomId);
@@ -464,10 +515,11 @@ public sealed partial class RoomFanout : BackgroundService
     private static partial void LogReloadFailed(ILogger logger, Exception ex);
 
     /// <summary>
-    /// What one node tells the others on the jam's channel: a tick's posts, presence counts, a phase change, or a
-    /// moderation notice for a room's members or for the moderators.
+    /// What one node tells the others on the jam's channel: a tick's posts (with when each was committed, Unix
+    /// milliseconds), presence counts, a phase change, or a moderation notice for a room's members or for the moderators.
     /// </summary>
     private sealed record NodeMessage(
         string Node, PostDto[]? Posts = null, PresenceDto[]? Presence = null, JamDto? Phase = null,
-        ModeratorNotice? Moderators = null, PostReading[]? Readings = null, RoomNotice[]? Notices = null);
+        ModeratorNotice? Moderators = null, PostReading[]? Readings = null, RoomNotice[]? Notices = null,
+        long[]? CommittedAt = null);
 }

@@ -22,7 +22,8 @@ public sealed record JoinRoomResult(
     [property: Key("hasMore")] bool HasMore);
 
 public sealed class JoinRoom(
-    RoomCatalog rooms, RoomPresence presence, RoomFanout fanout, IDocumentStore store, ResiliencePipelineProvider<string> pipelines)
+    RoomCatalog rooms, RoomPresence presence, RoomFanout fanout, IDocumentStore store, ResiliencePipelineProvider<string> pipelines,
+    JamMetrics metrics)
 {
     public const int MaxCatchUp = ReadPosts.MaxLimit;
     public const int MaxRoomsPerConnection = 20;
@@ -69,6 +70,7 @@ public sealed class JoinRoom(
             var hasMore = posts.Count > MaxCatchUp;
             var caughtUp = hasMore ? posts.Take(MaxCatchUp).ToList() : posts;
             var lastSeq = caughtUp.Count > 0 ? caughtUp[^1].Seq : afterSeq;
+            metrics.RoomJoined();
             return new JoinRoomResult(roomId, caughtUp, lastSeq, hasMore);
         }
         catch when (entered)

@@ -23,9 +23,10 @@ public sealed class BallotWriter(
     ResiliencePipelineProvider<string> pipelines,
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<JamOptions> options,
+    JamMetrics metrics,
     ILogger<BallotWriter> log)
     : BatchWriter<CastVote.Command, VoteAck, LiveTally.BallotState>(
-        pipelines, options.Value.VoteBatchMax, options.Value.WriterPartitions, log)
+        pipelines, options.Value.VoteBatchMax, options.Value.WriterPartitions, metrics, log)
 {
     /// <summary>Ballots a partition keeps before it starts again from the store.</summary>
     private const int MaxKept = 100_000;

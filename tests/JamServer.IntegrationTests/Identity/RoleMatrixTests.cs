@@ -62,6 +62,9 @@ public sealed class RoleMatrixTests(RoleMatrixFixture jam)
         new("GET /", AnyoneAtAll, "/", OnlyWithoutWebClient: true),
         new("* /health/live", AnyoneAtAll, "/health/live"),
         new("* /health/ready", AnyoneAtAll, "/health/ready"),
+
+        // For Prometheus, which scrapes each node directly: with Jam:MetricsPort only on that port (docs/deploy.md).
+        new("* /metrics", AnyoneAtAll, "/metrics"),
         new("GET /api/jam", AnyoneAtAll, "/api/jam"),
         new("GET /api/rooms", AnyoneAtAll, "/api/rooms"),
         new("GET /api/guidelines", AnyoneAtAll, "/api/guidelines"),

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -34,7 +35,8 @@ public sealed class ServerProcess : IAsyncDisposable
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
-            _settings[key] = value;
+            // "{Port}": this server's port, for a setting that names it among others (ASPNETCORE_URLS).
+            _settings[key] = value.Replace("{Port}", Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
         }
     }
 
