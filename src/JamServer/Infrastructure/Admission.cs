@@ -73,6 +73,9 @@ public static class Admission
 
     private static async ValueTask RefuseAsync(HttpContext http, int retryAfterSeconds, CancellationToken ct)
     {
+        var metrics = http.RequestServices.GetRequiredService<JamMetrics>();
+        metrics.RateLimited("admission");
+        metrics.Error(ErrorCodes.Unavailable, JamMetrics.Http);
         http.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         await http.Response.WriteAsJsonAsync(
             new ErrorBody(ErrorCodes.Unavailable, string.Create(CultureInfo.InvariantCulture,

@@ -10,7 +10,7 @@ namespace JamServer.Infrastructure;
 /// once on a node, the rest wait in line, oldest first; past <see cref="AdmissionOptions.CatchUpQueue"/> waiting, a
 /// JoinRoom is refused with UNAVAILABLE and a retry time, and the connection stays open. Other calls never wait here.
 /// </summary>
-public sealed class CatchUpAdmission(IOptions<AdmissionOptions> options) : IHubFilter, IDisposable
+public sealed class CatchUpAdmission(IOptions<AdmissionOptions> options, JamMetrics metrics) : IHubFilter, IDisposable
 {
     private readonly ConcurrencyLimiter _reads = new(new ConcurrencyLimiterOptions
     {
@@ -34,6 +34,7 @@ public sealed class CatchUpAdmission(IOptions<AdmissionOptions> options) : IHubF
         if (!lease.IsAcquired)
         {
             var seconds = 1 + Random.Shared.Next(0, 3);
+            metrics.RateLimited("catch-ups");
             throw new JamException(ErrorCodes.Unavailable, string.Create(
                 CultureInfo.InvariantCulture, $"The server is catching up many clients at once; retry after {seconds} s."));
         }

@@ -74,7 +74,7 @@ public sealed class JamMetrics
             counter.Add(0);
         }
 
-        foreach (var limit in (string[])["posts", "votes", "flags", "joins", "connections"])
+        foreach (var limit in (string[])["posts", "votes", "flags", "joins", "connections", "admission", "catch-ups"])
         {
             _rateLimited.Add(0, new KeyValuePair<string, object?>("limit", limit));
         }
@@ -107,7 +107,7 @@ public sealed class JamMetrics
     public void Error(string code, string source) =>
         _errors.Add(1, new KeyValuePair<string, object?>("code", code), new KeyValuePair<string, object?>("source", source));
 
-    /// <summary>"posts", "votes", "flags", "joins", "connections".</summary>
+    /// <summary>"posts", "votes", "flags", "joins", "connections", "admission" (new connections), "catch-ups" (JoinRoom shed).</summary>
     public void RateLimited(string limit) => _rateLimited.Add(1, new KeyValuePair<string, object?>("limit", limit));
 
     public void PostDelivered(TimeSpan sinceCommit, bool fromHere) =>

@@ -92,6 +92,12 @@ public sealed class JamOptions
     /// </summary>
     public int MaxConnectionsPerParticipant { get; set; } = 20;
 
+    /// <summary>
+    /// How long a RATE_LIMITED answer waits before it is sent. A connection's calls run one at a time, so its later
+    /// calls wait behind it: a client that ignores the retry time slows only itself, at no cost to the server.
+    /// </summary>
+    public TimeSpan RateLimitedAnswerDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Fault-injection hooks for the integration tests; never set in production (see docs/reliability.md).</summary>
     public JamTestingOptions Testing { get; set; } = new();
 
@@ -107,6 +113,8 @@ public sealed class JamOptions
             _ when ShortlistSize is < 1 or > 1000 => "Jam:ShortlistSize must be between 1 and 1000",
             _ when VoteBatchMax < 1 => "Jam:VoteBatchMax must be at least 1",
             _ when VotesPerSecond < 1 || VoteBurst < 1 => "Jam:VotesPerSecond and Jam:VoteBurst must be at least 1",
+            _ when RateLimitedAnswerDelay < TimeSpan.Zero || RateLimitedAnswerDelay > TimeSpan.FromSeconds(5) =>
+                "Jam:RateLimitedAnswerDelay must be between 0 and 5 seconds",
             _ when FlagsPerSecond < 1 || FlagBurst < 1 || JoinsPerSecond < 1 || JoinBurst < 1 =>
                 "Jam:FlagsPerSecond, Jam:FlagBurst, Jam:JoinsPerSecond and Jam:JoinBurst must be at least 1",
             _ when WriterPartitions is < 1 or > 64 => "Jam:WriterPartitions must be between 1 and 64",

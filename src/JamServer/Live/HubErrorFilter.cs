@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using JamServer.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace JamServer.Live;
 
@@ -9,7 +10,8 @@ namespace JamServer.Live;
 /// can act on it and the connection stays open; logs every call with its outcome and duration, counts every error
 /// by its code and tags the call's span (SignalR's own, when traces are exported) with it.
 /// </summary>
-public sealed partial class HubErrorFilter(JamMetrics metrics, ILogger<HubErrorFilter> log) : IHubFilter
+public sealed partial class HubErrorFilter(
+    JamMetrics metrics, IOptions<JamOptions> options, TimeProvider clock, ILogger<HubErrorFilter> log) : IHubFilter
 {
     private const string SignalRServer = "Microsoft.AspNetCore.SignalR.Server";
 
@@ -23,6 +25,15 @@ public sealed partial class HubErrorFilter(JamMetrics metrics, ILogger<HubErrorF
             var result = await next(invocationContext);
             LogInvoked(log, method, invocationContext.Context.User?.FindFirst(Identity.JamClaims.Subject)?.Value, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return result;
+        }
+        catch (JamException refused) when (refused.Code == ErrorCodes.RateLimited)
+        {
+            // Counted, not logged at Information: a flooding client would make the server write a line per call.
+            LogRateLimited(log, method, refused.Message);
+            Count(refused.Code);
+            await Task.Delay(options.Value.RateLimitedAnswerDelay, clock, invocationContext.Context.ConnectionAborted)
+                .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw new HubException($"{refused.Code}: {refused.Message}");
         }
         catch (JamException refused)
         {
@@ -72,6 +83,9 @@ public sealed partial class HubErrorFilter(JamMetrics metrics, ILogger<HubErrorF
 
     [LoggerMessage(LogLevel.Information, "Hub {Method} refused: {Code} {Reason}")]
     private static partial void LogRefused(ILogger logger, string method, string code, string reason);
+
+    [LoggerMessage(LogLevel.Debug, "Hub {Method} rate limited: {Reason}")]
+    private static partial void LogRateLimited(ILogger logger, string method, string reason);
 
     [LoggerMessage(LogLevel.Warning, "Hub {Method}: the store is unavailable ({Reason})")]
     private static partial void LogStoreAway(ILogger logger, string method, string reason);
