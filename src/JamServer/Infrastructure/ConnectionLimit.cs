@@ -35,7 +35,7 @@ public static class ConnectionLimit
         return app;
     }
 
-    private static bool IsNewConnection(HttpContext http) =>
+    internal static bool IsNewConnection(HttpContext http) =>
         http.Request.Path.StartsWithSegments("/hubs/jam", out var rest)
         && (rest.Equals("/negotiate", StringComparison.Ordinal)
             || (rest.Value is null or "" or "/" && IsWebSocketUpgrade(http.Request) && !http.Request.Query.ContainsKey("id")));
