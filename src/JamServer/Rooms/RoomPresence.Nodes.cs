@@ -43,6 +43,8 @@ public sealed partial class RoomPresence
         return existed
         """;
 
+    private static readonly TimeSpan BeatSlack = TimeSpan.FromMilliseconds(100);
+
     private readonly TimeSpan _nodeTimeout;
     private long _lastBeat;
     private bool _beaten;
@@ -59,7 +61,8 @@ public sealed partial class RoomPresence
     /// </summary>
     public async Task KeepAliveAsync()
     {
-        if (!_redis.IsConnected || (_beaten && _clock.GetElapsedTime(_lastBeat) < _nodeTimeout / 3))
+        // A little slack, so that a tick a few milliseconds early does not put the beat off by a whole tick.
+        if (!_redis.IsConnected || (_beaten && _clock.GetElapsedTime(_lastBeat) + BeatSlack < _nodeTimeout / 3))
         {
             return;
         }
