@@ -12,8 +12,16 @@ namespace JamServer.Infrastructure;
 /// </summary>
 public static class GracefulShutdown
 {
+    /// <summary>
+    /// How long the host's stop may take once the drain is over (HostOptions.ShutdownTimeout): the writers answer within
+    /// 4 s, the rest takes well under a second. Jam:DrainTime, 5 s of settling and this stay within Kubernetes'
+    /// terminationGracePeriodSeconds (60: 20 + 5 + 15 = 40).
+    /// </summary>
+    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
+
     public static WebApplicationBuilder AddJamDrain(this WebApplicationBuilder builder)
     {
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = StopTimeout);
         builder.Services.AddSingleton<NodeDrain>();
         // Replaces the console lifetime, whose SIGTERM handler stops the host at once, and SignalR closes every
         // connection the moment the host begins to stop.
