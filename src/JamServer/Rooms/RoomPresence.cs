@@ -12,7 +12,8 @@ public sealed record PresenceDto([property: Key("roomId")] string RoomId, [prope
 /// <summary>
 /// Who is online in each room, kept in Redis: per room a hash of participant id → open connections in it, so
 /// a participant with two tabs counts once. Each node also records its own share, so that a node that died can
-/// take its stale entries back when it starts again. Redis is not the source of truth: when it is down,
+/// take its stale entries back when it starts again, or any other node once the dead node's heartbeat expired
+/// (RoomPresence.Nodes.cs). Redis is not the source of truth: when it is down,
 /// presence is skipped, and when it is back (empty or not) each node writes its share again from what it holds
 /// (<see cref="ReconcileAsync"/>).
 /// </summary>
