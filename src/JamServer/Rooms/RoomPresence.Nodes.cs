@@ -89,6 +89,12 @@ public sealed partial class RoomPresence
     /// <summary>On the way out, after the last connection closed: this node's share and heartbeat go.</summary>
     public async Task LeaveAsync()
     {
+        if (!_redis.IsConnected)
+        {
+            // Not waiting for Redis's timeout on the way out: another node takes the share back once the heartbeat expires.
+            return;
+        }
+
         try
         {
             await TakeBackShareAsync(_identity.NodeId, onlyIfGone: false);

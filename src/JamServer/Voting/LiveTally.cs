@@ -242,7 +242,8 @@ public sealed partial class LiveTally(
 
     /// <summary>
     /// Applies what is queued before stopping (the ballot writer, which stops just before, hands its last ballots here):
-    /// the other nodes would not know to rebuild for them.
+    /// the other nodes would not know to rebuild for them. For a few seconds at most, so that a Redis that is away does
+    /// not take the stop's whole time from the services that stop after this one (the post writer among them).
     /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -250,7 +251,7 @@ public sealed partial class LiveTally(
         _queue.Writer.TryComplete();
         if (ExecuteTask is { } loop)
         {
-            await loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await loop.WaitAsync(TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         await base.StopAsync(cancellationToken);

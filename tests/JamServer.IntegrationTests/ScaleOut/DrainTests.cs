@@ -120,6 +120,47 @@ public sealed class DrainTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_node_stopped_with_SIGTERM_while_Redis_is_away_lets_its_clients_reconnect_keeps_its_posts_and_exits_0_at_once()
+    {
+        await using var redis = await OwnRedis.StartAsync();
+        var jamId = "e" + JamClient.NewId()[..10];
+        await using var node = new ServerProcess(jamId, new Dictionary<string, string>
+        {
+            ["Jam__DrainTime"] = DrainTime.ToString(),
+            ["ConnectionStrings__Redis"] = redis.ConnectionString,
+        });
+        await node.StartAsync();
+        using var http = node.As();
+        var writer = await JamClient.ConnectAsync(node.BaseAddress, await http.SignInAsync(), reconnect: true);
+        var acks = new List<PostAck> { await writer.PostAsync(Room, "Before Redis went away") };
+        await redis.KillAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            acks.Add(await writer.PostAsync(Room, $"While Redis is away #{i}"));
+        }
+
+        var closed = new TaskCompletionSource();
+        writer.Connection.Reconnecting += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+        var (exitCode, took) = await node.TerminateAsync(DrainTime + TimeSpan.FromSeconds(20));
+        output.WriteLine($"With Redis away the node exited {exitCode} after {took.TotalSeconds:F1} s");
+        Assert.Equal(0, exitCode);
+        Assert.InRange(took, TimeSpan.Zero, DrainTime + TimeSpan.FromSeconds(8));
+        await closed.Task.Timely();
+
+        // The posts are in the store, where the next node finds them.
+        await using var next = new ServerProcess(jamId, new Dictionary<string, string> { ["Jam__NodeId"] = jamId + "-next" });
+        await next.StartAsync();
+        using var nextHttp = next.As();
+        var stored = await ReadAllAsync(next, nextHttp);
+        Assert.Equal(acks.Select(a => (a.Seq, a.PostId)), stored.Select(p => (p.Seq, p.PostId)));
+        await writer.DisposeAsync();
+    }
+
     private static ServerProcess Node(string jamId, string name) => new(jamId, new Dictionary<string, string>
     {
         ["Jam__NodeId"] = $"{jamId}-{name}",
