@@ -19,7 +19,7 @@ if (args is ["tally", .. var tallyArgs])
 var builder = WebApplication.CreateBuilder(args);
 var jam = builder.Configuration.GetSection(JamOptions.Section).Get<JamOptions>() ?? new JamOptions();
 
-builder.AddJamLogging().AddJamResilience().AddJamStore().AddJamRedis().AddJamAuth().AddJamHealth();
+builder.AddJamLogging().AddJamResilience().AddJamStore().AddJamRedis().AddJamAuth().AddJamHealth().AddJamDrain();
 builder.AddJamTelemetry();
 builder.Services.AddOptions<JamOptions>().Bind(builder.Configuration.GetSection(JamOptions.Section)).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<JamOptions>, JamOptionsValidation>();
@@ -35,8 +35,11 @@ builder.Services
     .AddHostedService<JamSetup>()
     .AddSingleton<JamState>().AddSingleton<ChangePhase>().AddSingleton<RoomCatalog>().AddSingleton<RoomPresence>()
     .AddSingleton<JoinRoom>().AddSingleton<ParticipantRateLimits>().AddSingleton<HubErrorFilter>()
-    .AddSingleton<PostWriter>().AddHostedService(s => s.GetRequiredService<PostWriter>())
+
+    // They stop in reverse order, each writing what it holds: the fan-out after the post writer, the live tally after
+    // the ballot writer, so what a writer hands on as it stops still goes out.
     .AddSingleton<RoomFanout>().AddHostedService(s => s.GetRequiredService<RoomFanout>())
+    .AddSingleton<PostWriter>().AddHostedService(s => s.GetRequiredService<PostWriter>())
     .AddSingleton<ProposeIdea>().AddSingleton<MergeProposals>().AddSingleton<ProposalCatalog>().AddSingleton<CountedBallots>()
     .AddSingleton<LiveTally>().AddHostedService(s => s.GetRequiredService<LiveTally>())
     .AddSingleton<BallotWriter>().AddHostedService(s => s.GetRequiredService<BallotWriter>())
@@ -52,6 +55,7 @@ app.UseWhen(http => !http.Request.Path.StartsWithSegments("/hubs"), branch => br
 app.UseExceptionHandler();
 app.UseJamWebClient();
 app.UseCodedStatusPages();
+app.UseHubDrain();
 app.UseHubAdmission();
 app.UseHubOriginCheck();
 app.UseAuthentication();

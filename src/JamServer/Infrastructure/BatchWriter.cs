@@ -45,7 +45,15 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
             throw Unavailable(Resilience.BreakDuration);
         }
 
-        await _queues[partition].Writer.WriteAsync(pending, ct);
+        try
+        {
+            await _queues[partition].Writer.WriteAsync(pending, ct);
+        }
+        catch (ChannelClosedException)
+        {
+            throw ShuttingDown();
+        }
+
         try
         {
             return await pending.Done.Task.WaitAsync(AnswerWithin, ct);
@@ -98,6 +106,27 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
     /// <summary>A store error that refuses the whole batch by a rule (not a fault), or null.</summary>
     protected virtual JamException? RefusalOf(Exception ex) => null;
 
+    /// <summary>
+    /// Takes no more commands and lets each loop write and acknowledge what it holds before the node stops; only when
+    /// the host's shutdown timeout runs out first is the rest answered UNAVAILABLE unwritten.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var queue in _queues)
+        {
+            queue.Writer.TryComplete();
+        }
+
+        if (ExecuteTask is { } loops)
+        {
+            await loops.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        await base.StopAsync(cancellationToken);
+    }
+
+    private JamException ShuttingDown() => new(ErrorCodes.Unavailable, $"The server is shutting down; send the {Noun} again.");
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Enumerable.Range(0, _queues.Length).Select(p => Task.Run(() => LoopAsync(p, stoppingToken), CancellationToken.None)));
 
@@ -134,7 +163,7 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
         finally
         {
             queue.Writer.TryComplete();
-            var unavailable = new JamException(ErrorCodes.Unavailable, $"The server is shutting down; send the {Noun} again.");
+            var unavailable = ShuttingDown();
             foreach (var pending in batch)
             {
                 pending.Done.TrySetException(unavailable);

@@ -8,7 +8,8 @@ namespace JamServer.Infrastructure;
 
 public static class JamHealth
 {
-    private const string Ready = "ready";
+    /// <summary>The tag of the checks behind /health/ready.</summary>
+    internal const string Ready = "ready";
 
     public static WebApplicationBuilder AddJamHealth(this WebApplicationBuilder builder)
     {

@@ -98,6 +98,19 @@ public sealed class JamOptions
     /// </summary>
     public TimeSpan RateLimitedAnswerDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// On SIGTERM the node stops taking new hub connections and closes its open ones spread over this window (each at
+    /// a random moment in it), so that they reconnect to the other nodes a few at a time; then it stops. 0 closes them
+    /// all at once.
+    /// </summary>
+    public TimeSpan DrainTime { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// A node whose heartbeat in Redis is older than this is taken for dead, and any node takes its presence back.
+    /// Each node beats every third of it.
+    /// </summary>
+    public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Fault-injection hooks for the integration tests; never set in production (see docs/reliability.md).</summary>
     public JamTestingOptions Testing { get; set; } = new();
 
@@ -120,6 +133,9 @@ public sealed class JamOptions
             _ when WriterPartitions is < 1 or > 64 => "Jam:WriterPartitions must be between 1 and 64",
             _ when MetricsPort is < 1 or > 65535 => "Jam:MetricsPort must be a port number (1-65535)",
             _ when MaxConnectionsPerParticipant < 1 => "Jam:MaxConnectionsPerParticipant must be at least 1",
+            _ when DrainTime < TimeSpan.Zero || DrainTime > TimeSpan.FromMinutes(10) => "Jam:DrainTime must be between 0 and 10 minutes",
+            _ when NodeTimeout < TimeSpan.FromSeconds(3) || NodeTimeout > TimeSpan.FromMinutes(10) =>
+                "Jam:NodeTimeout must be between 3 seconds and 10 minutes",
             _ when Testing.CountDelay < TimeSpan.Zero => "Jam:Testing:CountDelay cannot be negative",
             _ when DiscussionLength <= TimeSpan.Zero || VotingLength <= TimeSpan.Zero => "phase lengths must be positive",
             _ when string.IsNullOrWhiteSpace(JamId) || string.IsNullOrWhiteSpace(NodeId) => "Jam:JamId and Jam:NodeId are required",

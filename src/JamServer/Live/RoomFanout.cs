@@ -98,6 +98,23 @@ public sealed partial class RoomFanout : BackgroundService
         }
     }
 
+    /// <summary>Set once the queue is closed for good and its last tick went out (delivered and published).</summary>
+    private readonly TaskCompletionSource _flushed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private volatile bool _stopping;
+
+    /// <summary>
+    /// Sends what is queued before stopping: the post writer, which stops just before, hands its last committed posts
+    /// here, and the other nodes' readers get them only from this node's publish.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        _queue.Writer.TryComplete();
+        await _flushed.Task.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await base.StopAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var subscribing = SubscribeToOtherNodesAsync(stoppingToken);
@@ -140,6 +157,7 @@ public sealed partial class RoomFanout : BackgroundService
         {
         }
 
+        _flushed.TrySetResult();
         await subscribing;
         await phases;
     }
@@ -388,7 +406,7 @@ public sealed partial class RoomFanout : BackgroundService
             var committed = message.CommittedAt is { } times && i < times.Length
                 ? received - (long)(Math.Max(0, nowMs - times[i]) * (Stopwatch.Frequency / 1000.0))
                 : received;
-            if (!_queue.Writer.TryWrite(Outgoing.Of(post, reading, fromHere: false, committed)))
+            if (!_queue.Writer.TryWrite(Outgoing.Of(post, reading, fromHere: false, committed)) && !_stopping)
             {
                 LogDropped(_log, post.RoomId, post.Seq);
             }
@@ -399,7 +417,7 @@ public sealed partial class RoomFanout : BackgroundService
         // After the message's posts: a notice about one of them comes after it.
         foreach (var notice in message.Notices ?? [])
         {
-            if (!_queue.Writer.TryWrite(Outgoing.Of(notice, fromHere: false)))
+            if (!_queue.Writer.TryWrite(Outgoing.Of(notice, fromHere: false)) && !_stopping)
             {
                 LogNoticeDropped(_log, notice.Method, notice.RoomId);
             }

@@ -12,7 +12,8 @@ public sealed record PresenceDto([property: Key("roomId")] string RoomId, [prope
 /// <summary>
 /// Who is online in each room, kept in Redis: per room a hash of participant id → open connections in it, so
 /// a participant with two tabs counts once. Each node also records its own share, so that a node that died can
-/// take its stale entries back when it starts again. Redis is not the source of truth: when it is down,
+/// take its stale entries back when it starts again, or any other node once the dead node's heartbeat expired
+/// (RoomPresence.Nodes.cs). Redis is not the source of truth: when it is down,
 /// presence is skipped, and when it is back (empty or not) each node writes its share again from what it holds
 /// (<see cref="ReconcileAsync"/>).
 /// </summary>
@@ -59,13 +60,16 @@ public sealed partial class RoomPresence
     private readonly TimeProvider _clock;
     private readonly ILogger<RoomPresence> _log;
 
-    public RoomPresence(IConnectionMultiplexer redis, JamIdentity identity, TimeProvider clock, ILogger<RoomPresence> log)
+    public RoomPresence(
+        IConnectionMultiplexer redis, JamIdentity identity, TimeProvider clock, Microsoft.Extensions.Options.IOptions<JamOptions> options,
+        ILogger<RoomPresence> log)
     {
         _redis = redis;
         _identity = identity;
         _clock = clock;
         _log = log;
         _lastCheck = clock.GetTimestamp();
+        _nodeTimeout = options.Value.NodeTimeout;
 
         // Above what an earlier process of this node wrote (unless it made a thousand changes a millisecond), in
         // case its record could not be cleared at start.
@@ -95,7 +99,7 @@ public sealed partial class RoomPresence
 
     public string RoomKey(string roomId) => $"jam:{_identity.JamId}:room:{roomId}:online";
 
-    private RedisKey NodeKey => $"jam:{_identity.JamId}:node:{_identity.NodeId}:presence";
+    private RedisKey NodeKey => ShareKey(_identity.NodeId);
 
     private string RoomKeyPrefix => $"jam:{_identity.JamId}:room:";
 
@@ -245,18 +249,7 @@ public sealed partial class RoomPresence
     {
         try
         {
-            var db = _redis.GetDatabase();
-            foreach (var entry in await db.HashGetAllAsync(NodeKey))
-            {
-                var (roomId, participantId) = SplitField(entry.Name!);
-                var left = await db.HashIncrementAsync(RoomKey(roomId), participantId, -CountOf(entry.Value));
-                if (left <= 0)
-                {
-                    await db.HashDeleteAsync(RoomKey(roomId), participantId);
-                }
-            }
-
-            await db.KeyDeleteAsync(NodeKey);
+            await TakeBackShareAsync(_identity.NodeId, onlyIfGone: false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

@@ -240,10 +240,21 @@ public sealed partial class LiveTally(
         return base.StartAsync(cancellationToken);
     }
 
-    public override Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies what is queued before stopping (the ballot writer, which stops just before, hands its last ballots here):
+    /// the other nodes would not know to rebuild for them. For a few seconds at most, so that a Redis that is away does
+    /// not take the stop's whole time from the services that stop after this one (the post writer among them).
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
     {
         redis.ConnectionRestored -= LookAgain;
-        return base.StopAsync(cancellationToken);
+        _queue.Writer.TryComplete();
+        if (ExecuteTask is { } loop)
+        {
+            await loop.WaitAsync(TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        await base.StopAsync(cancellationToken);
     }
 
     /// <summary>Redis may have come back empty: look at once rather than at the next periodic check.</summary>

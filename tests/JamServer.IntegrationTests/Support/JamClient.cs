@@ -56,11 +56,29 @@ public sealed class JamClient : IAsyncDisposable
 
     public IReadOnlyList<(DateTime At, TallyDto Tally)> Tallies => _tallies.ToArray();
 
-    /// <summary>Connected; unless told otherwise, having accepted the guidelines, as a participant does before posting.</summary>
-    public static async Task<JamClient> ConnectAsync(Uri server, SignedIn who, Wire wire = Wire.Json, bool acceptGuidelines = true)
+    /// <summary>
+    /// Connected; unless told otherwise, having accepted the guidelines, as a participant does before posting. With
+    /// <paramref name="reconnect"/>, like the web client: a WebSocket without negotiation (one TCP connection, so a
+    /// balancer of TCP connections routes it whole) that reconnects by itself, quickly and forever.
+    /// </summary>
+    public static async Task<JamClient> ConnectAsync(
+        Uri server, SignedIn who, Wire wire = Wire.Json, bool acceptGuidelines = true, bool reconnect = false)
     {
         var builder = new HubConnectionBuilder()
-            .WithUrl(new Uri(server, "hubs/jam"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(who.Token));
+            .WithUrl(new Uri(server, "hubs/jam"), o =>
+            {
+                o.AccessTokenProvider = () => Task.FromResult<string?>(who.Token);
+                if (reconnect)
+                {
+                    o.SkipNegotiation = true;
+                    o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
+                }
+            });
+        if (reconnect)
+        {
+            builder.WithAutomaticReconnect(new QuickRetries());
+        }
+
         if (wire == Wire.MessagePack)
         {
             builder.AddMessagePackProtocol();
@@ -145,6 +163,12 @@ public sealed class JamClient : IAsyncDisposable
             }
         }
     }
+}
+
+/// <summary>Reconnects after 100 to 300 ms, forever (a test bounds it).</summary>
+public sealed class QuickRetries : IRetryPolicy
+{
+    public TimeSpan? NextRetryDelay(RetryContext retryContext) => TimeSpan.FromMilliseconds(100 + Random.Shared.Next(200));
 }
 
 public static class JamHttp

@@ -152,6 +152,35 @@ public sealed class ServerProcess : IAsyncDisposable
         _process = null;
     }
 
+    /// <summary>
+    /// SIGTERM, as Kubernetes sends it: the server drains and stops by itself. Returns its exit code and how long it
+    /// took to exit; the process is killed if it outlives <paramref name="bound"/>.
+    /// </summary>
+    public async Task<(int ExitCode, TimeSpan Took)> TerminateAsync(TimeSpan bound)
+    {
+        var process = _process ?? throw new InvalidOperationException("The server is not running.");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync().Timely();
+        }
+
+        try
+        {
+            await process.WaitForExitAsync().Timely(bound);
+        }
+        catch (TimeoutException)
+        {
+            await KillAsync();
+            throw new TimeoutException($"The server did not exit within {bound.TotalSeconds} s of SIGTERM:\n{Output}");
+        }
+
+        var result = (process.ExitCode, started.Elapsed);
+        process.Dispose();
+        _process = null;
+        return result;
+    }
+
     public async ValueTask DisposeAsync() => await KillAsync();
 
     private void Append(string? line)
