@@ -64,7 +64,7 @@ export function checkCompose(root, { settings, timings, imagePorts }, report) {
     const needed = drain + timings.settle + timings.stop;
     report.expect(grace !== null && drain !== null && grace > needed, `${where} ${name}`,
       `${name}: stop_grace_period ${grace} s > Jam__DrainTime ${drain} s + ${timings.settle} s + ${timings.stop} s`,
-      `stop_grace_period ${service.stop_grace_period ?? "(10 s default)"} must exceed Jam__DrainTime + ${timings.settle} s + ${timings.stop} s = ${needed} s`);
+      `stop_grace_period ${service.stop_grace_period ?? "(10 s default)"} must exceed Jam__DrainTime ${drain} s + ${timings.settle} s + ${timings.stop} s = ${needed} s`);
   }
 
   const confMount = (service) => (service?.volumes ?? []).map(volumeSource).find((source) => source?.endsWith("nginx.conf"));
@@ -94,16 +94,18 @@ export function checkCompose(root, { settings, timings, imagePorts }, report) {
   nginxTest(conf, blocks, confWhere, report);
 }
 
-/** `nginx -t` on a copy whose upstream hosts are 127.0.0.1 (compose's service names resolve only inside compose). */
+/** `nginx -t` on a copy whose upstream hosts are loopback addresses (compose's service names resolve only inside compose). */
 function nginxTest(conf, blocks, where, report) {
   const which = spawnSync("nginx", ["-v"], { encoding: "utf8" });
   if (which.error) { report.skip(`nginx -t on ${where}: nginx is not installed here`); return; }
   const dir = mkdtempSync(join(tmpdir(), "jam-nginx-"));
   try {
     let copy = conf;
-    for (const servers of blocks.values()) {
-      for (const server of servers) copy = copy.replaceAll(`server ${server}`, `server 127.0.0.1:${server.split(":")[1] ?? 80}`);
-    }
+    const hosts = [...new Set([...blocks.values()].flat().map((server) => server.split(":")[0]))];
+    hosts.forEach((host, i) => {
+      const escaped = host.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      copy = copy.replace(new RegExp(`(server\\s+)${escaped}(?=[:\\s;])`, "g"), (_, server) => `${server}127.0.0.${i + 1}`);
+    });
     writeFileSync(join(dir, "nginx.conf"), copy);
     const result = spawnSync("nginx", ["-t", "-q", "-p", dir, "-c", join(dir, "nginx.conf"), "-g", `pid ${dir}/nginx.pid; error_log ${dir}/error.log;`],
       { encoding: "utf8", timeout: 10_000 });

@@ -20,7 +20,7 @@ const templatePaths = { Deployment: [["spec", "template", "metadata", "labels"]]
 export function parseYamlFile(path, report, where, options = {}) {
   const docs = YAML.parseAllDocuments(readFileSync(path, "utf8"), { prettyErrors: true, ...options });
   const errors = docs.flatMap((d) => [...d.errors, ...d.warnings]);
-  for (const error of errors) report.problem(where, `not valid YAML: ${error.message.split("\n")[0]}`);
+  for (const error of errors) report.problem(where, `not valid YAML: ${error.message.split("\n")[0].replace(/:$/, "")}`);
   return errors.length ? null : docs.map((d) => d.toJS({ maxAliasCount: 100 })).filter((d) => d != null);
 }
 
