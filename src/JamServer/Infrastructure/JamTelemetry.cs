@@ -59,15 +59,28 @@ public static class JamTelemetry
     /// others); without, on every port, to be kept internal by the load balancer. Anonymous either way: Prometheus
     /// scrapes each node directly, and the figures hold no participant's data.
     /// </summary>
+    private const string MetricsPath = "/metrics";
+
     public static void MapJamMetrics(this WebApplication app)
     {
         // The provider starts listening when first resolved (here, or by its hosted service later).
         app.Services.GetRequiredService<MeterProvider>();
         app.Services.GetRequiredService<JamMetrics>().StartAtZero();
-        var endpoint = app.MapPrometheusScrapingEndpoint();
         if (app.Services.GetRequiredService<IOptions<JamOptions>>().Value.MetricsPort is { } port)
         {
-            endpoint.RequireHost($"*:{port}");
+            // By the port the connection came in on: a Host header (RequireHost) is the client's to write.
+            app.Use((http, next) =>
+            {
+                if (http.Request.Path.StartsWithSegments(MetricsPath) && http.Connection.LocalPort != port)
+                {
+                    http.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }
+
+                return next(http);
+            });
         }
+
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
     }
 }
