@@ -124,7 +124,7 @@ public static class WritePost
     internal static string CleanName(string name, string authorId)
     {
         var cleaned = TextInput.IsWellFormed(name) ? Clean(name).Trim() : "";
-        return cleaned.Length == 0 ? authorId : cleaned.Length > MaxNameLength ? cleaned[..MaxNameLength] : cleaned;
+        return cleaned.Length == 0 ? authorId : TextInput.Truncate(cleaned, MaxNameLength);
     }
 
     internal static string Clean(string text) => TextInput.Clean(text);

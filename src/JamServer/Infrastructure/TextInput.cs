@@ -44,6 +44,12 @@ public static class TextInput
     }
 
     /// <summary>Every surrogate is half of a pair.</summary>
+    /// <summary>The text cut to at most <paramref name="maxLength"/> UTF-16 units, never between a surrogate pair.</summary>
+    public static string Truncate(string text, int maxLength) =>
+        text.Length <= maxLength ? text
+        : char.IsHighSurrogate(text[maxLength - 1]) ? text[..(maxLength - 1)]
+        : text[..maxLength];
+
     public static bool IsWellFormed(string text)
     {
         for (var i = 0; i < text.Length; i++)

@@ -56,7 +56,7 @@ public sealed class JamHubProtocol(IHubProtocol inner) : IHubProtocol
         }
         catch (Exception unreadable) when (unreadable is not HubException)
         {
-            var why = unreadable.Message.Length > MaxReasonLength ? unreadable.Message[..MaxReasonLength] + "..." : unreadable.Message;
+            var why = unreadable.Message.Length > MaxReasonLength ? TextInput.Truncate(unreadable.Message, MaxReasonLength) + "..." : unreadable.Message;
             throw new HubException($"{ErrorCodes.InvalidInput}: The message is not a {Name} hub message ({why}); the connection is closed.");
         }
 

@@ -187,4 +187,15 @@ public sealed class WritePostTests
 
         Assert.Equal(("und", (double?)null), (written.Language, written.Sentiment));
     }
+
+    [Fact]
+    public void A_long_name_from_another_issuer_is_cut_short_without_splitting_an_emoji()
+    {
+        var name = new string('a', WritePost.MaxNameLength - 1) + "\U0001F600 and more";
+
+        var cleaned = WritePost.CleanName(name, "p-1");
+
+        Assert.Equal(new string('a', WritePost.MaxNameLength - 1), cleaned);
+        Assert.True(JamServer.Infrastructure.TextInput.IsWellFormed(cleaned));
+    }
 }
