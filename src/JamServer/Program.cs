@@ -56,10 +56,10 @@ app.UseExceptionHandler();
 app.UseJamWebClient();
 app.UseCodedStatusPages();
 app.UseHubDrain();
-app.UseHubAdmission();
 app.UseHubOriginCheck();
 app.UseAuthentication();
 app.UseHubTokenForgetting();
+app.UseHubAdmission();
 app.UseHubConnectionLimit();
 app.UseAuthorization();
 

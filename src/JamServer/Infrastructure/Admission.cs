@@ -27,7 +27,11 @@ public static class Admission
         return builder;
     }
 
-    /// <summary>Before authentication: a refused connection costs no token validation and no Redis call.</summary>
+    /// <summary>
+    /// After authentication, before the connection cap: a refused connection costs no Redis call, and a connection
+    /// without a valid token, which authorization refuses anyway, takes nothing from the pace, so an anonymous flood
+    /// of negotiations cannot keep real clients out. Each participant has a bucket of its own besides the node's.
+    /// </summary>
     public static WebApplication UseHubAdmission(this WebApplication app)
     {
         var settings = app.Services.GetRequiredService<IOptions<AdmissionOptions>>().Value;
@@ -43,11 +47,19 @@ public static class Admission
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             AutoReplenishment = true,
         };
+        var perParticipant = new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = settings.ParticipantConnectBurst,
+            TokensPerPeriod = settings.ParticipantConnectsPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
         // A connection let in while joins wait in a long line would only wait there too (or give up): shed it first.
         var catchUps = app.Services.GetRequiredService<CatchUpAdmission>();
         app.Use(async (http, next) =>
         {
-            if (catchUps.Waiting > settings.ShedWhileCatchUpsWaiting && ConnectionLimit.IsNewConnection(http))
+            if (catchUps.Waiting > settings.ShedWhileCatchUpsWaiting && ParticipantStarting(http) is not null)
             {
                 http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 await RefuseAsync(http, line.Refused(TimeSpan.FromSeconds(1)), http.RequestAborted);
@@ -58,9 +70,13 @@ public static class Admission
         });
         app.UseRateLimiter(new RateLimiterOptions
         {
-            GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => ConnectionLimit.IsNewConnection(http)
-                ? RateLimitPartition.GetTokenBucketLimiter("hub-connects", _ => connects)
-                : RateLimitPartition.GetNoLimiter("other")),
+            GlobalLimiter = PartitionedRateLimiter.CreateChained(
+                PartitionedRateLimiter.Create<HttpContext, string>(http => ParticipantStarting(http) is { } participant
+                    ? RateLimitPartition.GetTokenBucketLimiter(participant, _ => perParticipant)
+                    : RateLimitPartition.GetNoLimiter("")),
+                PartitionedRateLimiter.Create<HttpContext, string>(http => ParticipantStarting(http) is not null
+                    ? RateLimitPartition.GetTokenBucketLimiter("hub-connects", _ => connects)
+                    : RateLimitPartition.GetNoLimiter(""))),
             RejectionStatusCode = StatusCodes.Status503ServiceUnavailable,
             OnRejected = (rejected, ct) =>
             {
@@ -70,6 +86,12 @@ public static class Admission
         });
         return app;
     }
+
+    /// <summary>The participant starting a new hub connection with this request; null for any other request.</summary>
+    private static string? ParticipantStarting(HttpContext http) =>
+        ConnectionLimit.IsNewConnection(http) && http.User.Identity?.IsAuthenticated == true
+            ? http.User.FindFirst(Identity.JamClaims.Subject)?.Value
+            : null;
 
     private static async ValueTask RefuseAsync(HttpContext http, int retryAfterSeconds, CancellationToken ct)
     {

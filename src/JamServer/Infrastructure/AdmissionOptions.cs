@@ -20,6 +20,15 @@ public sealed class AdmissionOptions
     /// <summary>New connections that wait for the next admission rather than being refused at once.</summary>
     public int ConnectQueue { get; set; } = 100;
 
+    /// <summary>
+    /// New connections one participant may start a second, after a burst of <see cref="ParticipantConnectBurst"/>: so
+    /// that one account (a script holding a valid token) cannot spend the node's pace and keep everyone else out.
+    /// </summary>
+    public int ParticipantConnectsPerSecond { get; set; } = 5;
+
+    /// <summary>New connections one participant may start at once: every tab (at most 20) coming back together, and some.</summary>
+    public int ParticipantConnectBurst { get; set; } = 30;
+
     /// <summary>Longest Retry-After the server hands out, in seconds, however long the line.</summary>
     public int MaxRetryAfterSeconds { get; set; } = 30;
 
@@ -50,6 +59,8 @@ public sealed class AdmissionOptions
         problem = this switch
         {
             { ConnectsPerSecond: < 1 } or { ConnectBurst: < 1 } => "Jam:Admission:ConnectsPerSecond and ConnectBurst must be at least 1",
+            { ParticipantConnectsPerSecond: < 1 } or { ParticipantConnectBurst: < 1 } =>
+                "Jam:Admission:ParticipantConnectsPerSecond and ParticipantConnectBurst must be at least 1",
             { ConnectQueue: < 0 } or { CatchUpQueue: < 0 } or { ShedWhileCatchUpsWaiting: < 0 } =>
                 "Jam:Admission:ConnectQueue, CatchUpQueue and ShedWhileCatchUpsWaiting cannot be negative",
             { CatchUpConcurrency: < 1 } => "Jam:Admission:CatchUpConcurrency must be at least 1",
