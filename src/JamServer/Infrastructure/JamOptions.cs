@@ -137,6 +137,7 @@ public sealed class JamOptions
             _ when NodeTimeout < TimeSpan.FromSeconds(3) || NodeTimeout > TimeSpan.FromMinutes(10) =>
                 "Jam:NodeTimeout must be between 3 seconds and 10 minutes",
             _ when Testing.CountDelay < TimeSpan.Zero => "Jam:Testing:CountDelay cannot be negative",
+            _ when Testing.RebuildDelay < TimeSpan.Zero => "Jam:Testing:RebuildDelay cannot be negative",
             _ when DiscussionLength <= TimeSpan.Zero || VotingLength <= TimeSpan.Zero => "phase lengths must be positive",
             _ when string.IsNullOrWhiteSpace(JamId) || string.IsNullOrWhiteSpace(NodeId) => "Jam:JamId and Jam:NodeId are required",
             _ => "",
@@ -153,6 +154,12 @@ public sealed class JamTestingOptions
     /// kill the node in the middle of it. Zero (off) unless a test sets it.
     /// </summary>
     public TimeSpan CountDelay { get; set; }
+
+    /// <summary>
+    /// How long a rebuild of the live ranking waits after its replay, before it marks the ranking complete, so that a
+    /// test can restart Redis in between. Zero (off) unless a test sets it.
+    /// </summary>
+    public TimeSpan RebuildDelay { get; set; }
 }
 
 /// <summary>Settings out of range stop the server at start, with what is wrong.</summary>

@@ -87,7 +87,9 @@ public static partial class Resilience
     /// <summary>
     /// An endpoint that reads the store answers through the <see cref="Store"/> pipeline: 503 UNAVAILABLE at once while
     /// the circuit is open, and after the timeout when the server hangs. Only for handlers that return their result
-    /// rather than write the response themselves, since a handler that hangs is left behind.
+    /// rather than write the response themselves, since a handler that hangs is left behind; and only for handlers that
+    /// read nothing but the store: a Redis call inside would count a Redis that hangs against PostgreSQL's circuit (such
+    /// a handler wraps its store reads in <see cref="StoreAsync{T}"/> and reads Redis outside, see <see cref="RedisReads"/>).
     /// </summary>
     public static TBuilder ReadsStore<TBuilder>(this TBuilder endpoint)
         where TBuilder : IEndpointConventionBuilder =>

@@ -1,4 +1,5 @@
 using JamServer.Infrastructure;
+using Polly.Registry;
 
 namespace JamServer.Rooms;
 
@@ -6,12 +7,12 @@ public sealed record RoomDto(string Id, string Title, string Description, long O
 
 public static class ListRooms
 {
+    // Only the store read goes through the store pipeline: a Redis that hangs must not count against PostgreSQL's circuit.
     public static void MapRoomsEndpoint(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/rooms", async (RoomCatalog catalog, RoomPresence presence, CancellationToken ct) =>
+        app.MapGet("/api/rooms", async (RoomCatalog catalog, RoomPresence presence, ResiliencePipelineProvider<string> pipelines, CancellationToken ct) =>
         {
-            var rooms = await catalog.LoadAllAsync(ct);
+            var rooms = await pipelines.StoreAsync(catalog.LoadAllAsync, ct);
             var online = await presence.CountAsync(rooms.Select(r => r.Id));
             return rooms.Select(r => new RoomDto(r.Id, r.Title, r.Description, online[r.Id], r.LastSeq)).ToList();
-        })
-        .ReadsStore();
+        });
 }

@@ -188,7 +188,10 @@ public sealed partial class RoomPresence
         }
     }
 
-    /// <summary>The participant's open hub connections on all nodes, as Redis counts them; null while Redis is away.</summary>
+    /// <summary>
+    /// The participant's open hub connections on all nodes, as Redis counts them; null while Redis is away or does not
+    /// answer within <see cref="RedisReads.Timeout"/>.
+    /// </summary>
     public async Task<long?> ConnectionsOfAsync(string participantId)
     {
         if (!_redis.IsConnected)
@@ -198,7 +201,7 @@ public sealed partial class RoomPresence
 
         try
         {
-            var open = await _redis.GetDatabase().HashGetAsync(RoomKey(Jam), participantId);
+            var open = await _redis.GetDatabase().HashGetAsync(RoomKey(Jam), participantId).WithinReadTimeout();
             return open.TryParse(out long count) ? count : 0;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -208,6 +211,7 @@ public sealed partial class RoomPresence
         }
     }
 
+    /// <summary>Who is online in each room; 0 for every room while Redis is away or does not answer within <see cref="RedisReads.Timeout"/>.</summary>
     public async Task<Dictionary<string, long>> CountAsync(IEnumerable<string> roomIds)
     {
         var ids = roomIds.ToList();
@@ -219,7 +223,7 @@ public sealed partial class RoomPresence
         try
         {
             var db = _redis.GetDatabase();
-            var counts = await Task.WhenAll(ids.Select(id => db.HashLengthAsync(RoomKey(id))));
+            var counts = await Task.WhenAll(ids.Select(id => db.HashLengthAsync(RoomKey(id)))).WithinReadTimeout();
             return ids.Zip(counts).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)

@@ -18,12 +18,16 @@ namespace JamServer.Voting;
 /// soon as its Redis connection comes back) replays, so a Redis that restarted empty gets the whole ranking back.
 /// </summary>
 public sealed partial class LiveTally(
-    IConnectionMultiplexer redis, JamIdentity identity, IDocumentStore store, JamState jam, TimeProvider clock, ILogger<LiveTally> log)
+    IConnectionMultiplexer redis, JamIdentity identity, IDocumentStore store, JamState jam, TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<JamOptions> options, ILogger<LiveTally> log)
     : BackgroundService
 {
     private const int QueueCapacity = 100_000;
     private static readonly TimeSpan MaxRetryPause = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(10);
+
+    /// <summary>Long enough for any replay; only so that the marker of a node that died mid-rebuild does not stay.</summary>
+    private static readonly TimeSpan RebuildingLifetime = TimeSpan.FromHours(1);
 
     /// <summary>A ballot as stored after a commit: the proposals its votes were cast for, before merges.</summary>
     public sealed record BallotState(string VoterId, string Kind, long Version, IReadOnlyList<string> Proposals);
@@ -130,6 +134,18 @@ public sealed partial class LiveTally(
     /// <summary>Set by a rebuild: the ranking holds every stored vote. Gone with the rest when Redis loses its data.</summary>
     private RedisKey Complete => Prefix + "complete";
 
+    /// <summary>Set when a rebuild starts, to a value of its own; gone if Redis loses its data meanwhile.</summary>
+    private RedisKey Rebuilding => Prefix + "rebuilding";
+
+    // KEYS: the marker, the complete mark; ARGV: this rebuild's marker value, the time. The mark only if this rebuild's
+    // marker is still there: a Redis that restarted meanwhile holds only part of the ranking.
+    private const string CompleteScript = """
+        if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+        redis.call('SET', KEYS[2], ARGV[2])
+        redis.call('DEL', KEYS[1])
+        return 1
+        """;
+
     /// <summary>Never waits; with the queue full the update is dropped and the ranking rebuilt from the events (in Wait
     /// mode TryWrite refuses rather than drops, so the loss is seen).</summary>
     public void Enqueue(IReadOnlyList<BallotState> states)
@@ -175,12 +191,20 @@ public sealed partial class LiveTally(
         return proposalIds.Select((id, i) => (id, votes: (long)(scores[i] ?? 0))).ToDictionary(x => x.id, x => x.votes, StringComparer.Ordinal);
     }
 
-    /// <summary>As <see cref="SupportAsync"/>, but empty (every count 0) while Redis is unavailable.</summary>
+    /// <summary>
+    /// As <see cref="SupportAsync"/> for a client's request, but empty (every count 0) while Redis is disconnected, and
+    /// when it does not answer within <see cref="RedisReads.Timeout"/>.
+    /// </summary>
     public async Task<IReadOnlyDictionary<string, long>> SupportOrNoneAsync(IReadOnlyList<string> proposalIds)
     {
+        if (!redis.IsConnected)
+        {
+            return new Dictionary<string, long>();
+        }
+
         try
         {
-            return await SupportAsync(proposalIds);
+            return await SupportAsync(proposalIds).WithinReadTimeout();
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -219,6 +243,8 @@ public sealed partial class LiveTally(
     /// </summary>
     public async Task RebuildAsync(CancellationToken ct)
     {
+        var marker = Guid.NewGuid().ToString("N");
+        await redis.GetDatabase().StringSetAsync(Rebuilding, marker, RebuildingLifetime);
         var (tally, _, merges) = await TallyReader.ReadAsync(store, ct);
         foreach (var merge in merges)
         {
@@ -230,9 +256,26 @@ public sealed partial class LiveTally(
             await ApplyAsync(new Ballots(chunk));
         }
 
-        await redis.GetDatabase().StringSetAsync(Complete, clock.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        if (options.Value.Testing.RebuildDelay > TimeSpan.Zero)
+        {
+            // A test hook (Jam:Testing:RebuildDelay): replayed, not yet marked complete.
+            await Task.Delay(options.Value.Testing.RebuildDelay, clock, ct);
+        }
+
+        var at = clock.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        if ((int)await redis.GetDatabase().ScriptEvaluateAsync(CompleteScript, [Rebuilding, Complete], [marker, at]) == 0)
+        {
+            // Redis lost its data during the replay (or another node's replay began since, and will leave the mark):
+            // without the mark, the periodic check replays again.
+            LogRebuildInterrupted(log, tally.EventsRead);
+            return;
+        }
+
         LogRebuilt(log, tally.EventsRead);
     }
+
+    /// <summary>Whether Redis holds the mark of a whole rebuild.</summary>
+    public async Task<bool> IsCompleteAsync() => await redis.GetDatabase().KeyExistsAsync(Complete);
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -282,7 +325,7 @@ public sealed partial class LiveTally(
                     _checkNow = false;
                     lastCheck = clock.GetTimestamp();
                     _rebuildNeeded |= await VotesMayBeStoredAsync(stoppingToken)
-                        && !await redis.GetDatabase().KeyExistsAsync(Complete);
+                        && !await IsCompleteAsync();
                 }
 
                 if (_rebuildNeeded)
@@ -379,6 +422,9 @@ public sealed partial class LiveTally(
 
     [LoggerMessage(LogLevel.Warning, "The live ranking could not be read from Redis; showing no support")]
     private static partial void LogReadFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(LogLevel.Warning, "The live ranking was replayed from {Events} vote events, but its marker is gone (Redis lost its data, or another replay began); not marked complete")]
+    private static partial void LogRebuildInterrupted(ILogger logger, long events);
 
     [LoggerMessage(LogLevel.Information, "The live ranking was rebuilt from {Events} vote events")]
     private static partial void LogRebuilt(ILogger logger, long events);

@@ -19,6 +19,9 @@ public sealed class OwnRedis : IAsyncDisposable
     /// <summary>For a server's ConnectionStrings__Redis: short timeouts, so an outage shows within a second.</summary>
     public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=1000,syncTimeout=1000";
 
+    /// <summary>As deployed: the Redis client's own timeouts (5 s), longer than the store pipeline's.</summary>
+    public string ConnectionStringAsDeployed => $"127.0.0.1:{Port},abortConnect=false";
+
     public static async Task<OwnRedis> StartAsync()
     {
         int port;
@@ -55,6 +58,19 @@ public sealed class OwnRedis : IAsyncDisposable
                 return false;
             }
         }, "Redis listens");
+    }
+
+    /// <summary>SIGSTOP: it hangs, its connections stay open and nothing answers.</summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    /// <summary>SIGCONT: it answers again, what it held intact.</summary>
+    public Task ResumeAsync() => SignalAsync("CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", $"-{signal} {_process!.Id}");
+        await kill.WaitForExitAsync().Timely();
+        Assert.Equal(0, kill.ExitCode);
     }
 
     /// <summary>SIGKILL: what it held is gone.</summary>
