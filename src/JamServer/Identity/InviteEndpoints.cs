@@ -43,17 +43,29 @@ public static class InviteEndpoints
                     throw JamException.InvalidInput("Send the invite code.");
                 }
 
+                var clientId = Invites.ClientIdOf(request.ClientId);
                 var hash = Invites.HashOf(request.Code);
-                return await pipelines.StoreAsync(token => RedeemAsync(store, tokens, clock, hash, name, token), ct);
+                return await pipelines.StoreAsync(token => RedeemAsync(store, tokens, clock, hash, name, clientId, token), ct);
             });
     }
 
+    /// <summary>
+    /// One use of the invite, stored before the token is issued. A client id already stored with this code is the same
+    /// client sending again: it gets a token for the participant it became, and no second use is counted.
+    /// </summary>
     private static async Task<DemoSignIn.Response> RedeemAsync(
-        IDocumentStore store, TokenIssuer tokens, TimeProvider clock, string hash, string name, CancellationToken ct)
+        IDocumentStore store, TokenIssuer tokens, TimeProvider clock, string hash, string name, string? clientId, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
             await using var session = store.LightweightSession();
+            var redemptionId = clientId is null ? null : InviteRedemption.IdOf(hash, clientId);
+            if (redemptionId is not null && await session.LoadAsync<InviteRedemption>(redemptionId, ct) is { } earlier)
+            {
+                return new DemoSignIn.Response(
+                    tokens.Issue(earlier.ParticipantId, earlier.DisplayName, earlier.Role, earlier.Kind), earlier.ParticipantId);
+            }
+
             var invite = await session.LoadAsync<InviteView>(hash, ct);
             var participantId = "p-" + Guid.CreateVersion7().ToString("N");
             var redeemed = Invites.DecideRedeem(invite, participantId, name, clock.GetUtcNow());
@@ -61,13 +73,23 @@ public static class InviteEndpoints
             invite.Uses++;
             invite.Version++;
             session.Store(invite);
+            if (redemptionId is not null)
+            {
+                // Inserted, so that two sends of one client racing for the first use cannot both become participants.
+                session.Insert(new InviteRedemption
+                {
+                    Id = redemptionId, ParticipantId = participantId, DisplayName = name, Role = invite.Role, Kind = invite.Kind,
+                });
+            }
+
             try
             {
                 await session.SaveChangesAsync(ct);
             }
             catch (Exception ex) when (Resilience.IsConflict(ex) && attempt < 20)
             {
-                // Redeemed by someone else at the same moment: decide again on the uses they left.
+                // Redeemed by someone else at the same moment (or by this client's own resend): decide again on the
+                // uses they left.
                 continue;
             }
 

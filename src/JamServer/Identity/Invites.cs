@@ -27,6 +27,21 @@ public sealed class InviteView
 }
 
 /// <summary>
+/// A redemption that named its client: stored with the <see cref="InviteRedeemed"/> it records, so that the same
+/// client sending again (its first answer lost, or UNAVAILABLE though the use was stored) becomes the same participant.
+/// </summary>
+public sealed class InviteRedemption
+{
+    public string Id { get; set; } = "";
+    public string ParticipantId { get; set; } = "";
+    public string DisplayName { get; set; } = "";
+    public string Role { get; set; } = "";
+    public string Kind { get; set; } = "";
+
+    public static string IdOf(string codeHash, string clientId) => codeHash + ":" + clientId;
+}
+
+/// <summary>
 /// Invites for guests (customers, partners, family): an organizer makes a code for a role and a kind, single-use or
 /// with a use limit, and an expiry; whoever holds it redeems it for a token. Codes are 128 random bits, so a plain
 /// SHA-256 of the code is what is stored and looked up: the code itself is shown once, to the organizer.
@@ -41,7 +56,26 @@ public static class Invites
 
     public sealed record Created(string Code, int MaxUses, DateTimeOffset ExpiresAt, string Role, string Kind);
 
-    public sealed record RedeemRequest(string? Code, string? DisplayName);
+    /// <summary>A client id is optional; one per attempt (kept across its resends) makes a resend safe.</summary>
+    public sealed record RedeemRequest(string? Code, string? DisplayName, string? ClientId = null);
+
+    public const int MaxClientIdLength = 64;
+
+    /// <summary>The request's client id, or null when it sent none.</summary>
+    public static string? ClientIdOf(string? clientId)
+    {
+        if (clientId is null)
+        {
+            return null;
+        }
+
+        if (clientId.Length is 0 or > MaxClientIdLength || !clientId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            throw JamException.InvalidInput($"clientId must be 1 to {MaxClientIdLength} letters, digits, '-' or '_'.");
+        }
+
+        return clientId;
+    }
 
     public static InviteCreated DecideCreate(CreateRequest? request, string organizerId, string codeHash, DateTimeOffset now)
     {

@@ -54,6 +54,9 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
             throw ShuttingDown();
         }
 
+        // Registered after queueing: a stop that gave up before answers at once.
+        using var stopped = _givenUp.Token.Register(() => pending.Done.TrySetException(ShuttingDown()));
+
         try
         {
             return await pending.Done.Task.WaitAsync(AnswerWithin, ct);
@@ -107,8 +110,11 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
     protected virtual JamException? RefusalOf(Exception ex) => null;
 
     /// <summary>
-    /// Takes no more commands and lets each loop write and acknowledge what it holds before the node stops; only when
-    /// the host's shutdown timeout runs out first is the rest answered UNAVAILABLE unwritten.
+    /// Takes no more commands and lets each loop write and acknowledge what it holds before the node stops, for
+    /// <see cref="StopWithin"/> at most: a commit hanging in a store that stopped answering must not take the stop's
+    /// whole time from the services that stop after this one (the post writer and the fan-out among them). Whatever is
+    /// still unanswered then, in a batch or queued, is answered UNAVAILABLE; a batch that commits later is found by
+    /// its resend.
     /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -117,12 +123,35 @@ public abstract partial class BatchWriter<TCommand, TAck, TFact>(
             queue.Writer.TryComplete();
         }
 
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(StopWithin);
         if (ExecuteTask is { } loops)
         {
-            await loops.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await loops.WaitAsync(budget.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        await base.StopAsync(cancellationToken);
+        try
+        {
+            // Cancels the loops; a loop held by a hung commit is not waited for beyond the budget.
+            await base.StopAsync(budget.Token);
+        }
+        finally
+        {
+            await _givenUp.CancelAsync();
+        }
+    }
+
+    /// <summary>The longest a writer's stop waits for its loops, as <c>LiveTally.StopAsync</c> does.</summary>
+    public static readonly TimeSpan StopWithin = TimeSpan.FromSeconds(3);
+
+    // Cancelled once the stop is over: answers every command still waiting.
+    private readonly CancellationTokenSource _givenUp = new();
+
+    public override void Dispose()
+    {
+        _givenUp.Dispose();
+        base.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     private JamException ShuttingDown() => new(ErrorCodes.Unavailable, $"The server is shutting down; send the {Noun} again.");

@@ -25,16 +25,25 @@ public sealed partial class ChangePhase(
     public Task<JamView> ByOrganizerAsync(JamPhase target, string organizerId, CancellationToken ct) =>
         AppendAsync(view => [AdvancePhase.DecideByOrganizer(view, target, organizerId, clock.GetUtcNow())], ct);
 
-    /// <summary>Decides against the stored state and appends at its exact version; a race loses and decides again.</summary>
+    /// <summary>
+    /// Decides against the stored state and appends at its exact version; a race loses and decides again. A change is
+    /// told once committed, also when the commit came after the caller was told UNAVAILABLE: the phase clock's next
+    /// poll would find the jam moved but, deciding nothing itself, would not push it.
+    /// </summary>
     private async Task<JamView> AppendAsync(Func<JamView, IReadOnlyList<JamPhaseChanged>> decide, CancellationToken ct)
     {
-        var (view, moved) = await pipelines.StoreAsync(token => StoreAsync(decide, token), ct);
-        if (!moved)
+        var (view, moved) = await pipelines.StoreThenAsync(token => StoreAsync(decide, token), TellAsync, log, ct);
+        return moved ? jam.Current : view;
+    }
+
+    /// <summary>Committed: tell everyone even if the caller has gone away meanwhile.</summary>
+    private async Task TellAsync((JamView View, bool Moved) stored)
+    {
+        if (!stored.Moved)
         {
-            return view;
+            return;
         }
 
-        // Committed: tell everyone even if the caller has gone away meanwhile.
         var changed = await jam.RefreshAsync(CancellationToken.None);
         if (changed.Phase is JamPhase.Closed)
         {
@@ -50,8 +59,6 @@ public sealed partial class ChangePhase(
             // The change is stored; clients see it in GET /api/jam and in the next push.
             LogPushFailed(log, ex, changed.Phase);
         }
-
-        return changed;
     }
 
     /// <summary>The jam as read, and whether a change was committed on it.</summary>

@@ -9,10 +9,16 @@ namespace JamServer.Moderation;
 
 /// <summary>
 /// Carries out flag, hide and restore: reads the post and its moderation, decides, and appends the events with the
-/// post's new moderation state and visibility in one transaction. Only then tells the room and the moderators.
+/// post's new moderation state and visibility in one transaction. Only then tells the room and the moderators, also
+/// when the commit came only after the caller was told UNAVAILABLE.
 /// </summary>
 public sealed class PostModerator(
-    IDocumentStore store, RoomFanout fanout, IOptions<ModerationOptions> options, ResiliencePipelineProvider<string> pipelines, TimeProvider clock)
+    IDocumentStore store,
+    RoomFanout fanout,
+    IOptions<ModerationOptions> options,
+    ResiliencePipelineProvider<string> pipelines,
+    TimeProvider clock,
+    ILogger<PostModerator> log)
 {
     private const int MaxAttempts = 20;
 
@@ -33,9 +39,8 @@ public sealed class PostModerator(
     {
         for (var attempt = 0; ; attempt++)
         {
-            if (await pipelines.StoreAsync(token => TryApplyAsync(postId, decide, token), ct) is { } applied)
+            if (await pipelines.StoreThenAsync(token => TryApplyAsync(postId, decide, token), TellAsync, log, ct) is { } applied)
             {
-                Tell(applied.Post, applied.Facts, applied.WasHidden);
                 return applied.State;
             }
 
@@ -92,6 +97,16 @@ public sealed class PostModerator(
     }
 
     private sealed record Applied(PostView Post, PostModeration State, IReadOnlyList<object> Facts, bool WasHidden);
+
+    private Task TellAsync(Applied? applied)
+    {
+        if (applied is not null)
+        {
+            Tell(applied.Post, applied.Facts, applied.WasHidden);
+        }
+
+        return Task.CompletedTask;
+    }
 
     private void Tell(PostView post, IReadOnlyList<object> facts, bool wasHidden)
     {

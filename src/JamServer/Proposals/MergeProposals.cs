@@ -12,7 +12,13 @@ public sealed record MergeAck([property: Key("proposalId")] string ProposalId, [
 
 /// <summary>A moderator folds a duplicate proposal into another; its supporters count for the target, once each.</summary>
 public sealed class MergeProposals(
-    IDocumentStore store, JamState jam, LiveTally tally, ProposalCatalog catalog, ResiliencePipelineProvider<string> pipelines, TimeProvider clock)
+    IDocumentStore store,
+    JamState jam,
+    LiveTally tally,
+    ProposalCatalog catalog,
+    ResiliencePipelineProvider<string> pipelines,
+    TimeProvider clock,
+    ILogger<MergeProposals> log)
 {
     public const int MaxReasonLength = 500;
 
@@ -52,10 +58,27 @@ public sealed class MergeProposals(
 
     public async Task<MergeAck> HandleAsync(Command command, CancellationToken ct)
     {
-        var merged = await pipelines.StoreAsync(token => StoreAsync(command, token), ct);
+        try
+        {
+            var merged = await pipelines.StoreThenAsync(token => StoreAsync(command, token), ApplyToRankingAsync, log, ct);
+            return new MergeAck(merged.ProposalId, merged.TargetId);
+        }
+        catch (Exception ex) when (Resilience.IsUnavailable(ex))
+        {
+            // Perhaps committed (its answer lost, or still running on a hung server): the ranking is counted again from
+            // the events, which holds either way.
+            catalog.Invalidate();
+            tally.RequestRebuild();
+            throw;
+        }
+    }
+
+    /// <summary>Once the merge is stored, also when that was after its caller was told UNAVAILABLE.</summary>
+    private Task ApplyToRankingAsync(ProposalMerged merged)
+    {
         catalog.Invalidate();
         tally.EnqueueMerge(merged.ProposalId, merged.TargetId);
-        return new MergeAck(merged.ProposalId, merged.TargetId);
+        return Task.CompletedTask;
     }
 
     private async Task<ProposalMerged> StoreAsync(Command command, CancellationToken ct)

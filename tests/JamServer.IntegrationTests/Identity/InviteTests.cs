@@ -65,6 +65,50 @@ public sealed class InviteTests(JamServerFixture jam)
     }
 
     [Fact]
+    public async Task A_resend_of_a_redemption_with_the_same_client_id_becomes_the_same_participant_and_uses_the_invite_once()
+    {
+        var invite = await InviteAsync(new { kind = "customer" });
+        var clientId = "redeem-" + Guid.NewGuid().ToString("N");
+
+        var answers = new List<DemoSignIn.Response>();
+        foreach (var name in new[] { "Dana", "Dana again" })
+        {
+            var response = await jam.Anonymous.PostAsJsonAsync("api/invites/redeem", new { code = invite.Code, displayName = name, clientId }).Timely();
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            answers.Add((await response.Content.ReadFromJsonAsync<DemoSignIn.Response>().Timely())!);
+        }
+
+        Assert.Equal(answers[0].ParticipantId, answers[1].ParticipantId);
+        Assert.All(answers, a => Assert.Equal(
+            (answers[0].ParticipantId, "Dana", "customer"),
+            (ClaimsOf(a.Token).GetProperty("sub").GetString(), ClaimsOf(a.Token).GetProperty("name").GetString(),
+                ClaimsOf(a.Token).GetProperty("kind").GetString())));
+        Assert.Single(await EventLog.ReadAsync(jam.Server.JamId, InviteView.StreamIdOf(Invites.HashOf(invite.Code)), "invite_redeemed"));
+
+        // Another client holding the same single-use code finds it used.
+        var other = await jam.Anonymous.PostAsJsonAsync(
+            "api/invites/redeem", new { code = invite.Code, displayName = "Eve", clientId = "redeem-" + Guid.NewGuid().ToString("N") }).Timely();
+        await AssertRefusedAsync(other, HttpStatusCode.Conflict, ErrorCodes.InviteUsedUp);
+        await AssertRefusedAsync(
+            await jam.Anonymous.PostAsJsonAsync("api/invites/redeem", new { code = invite.Code, displayName = "Eve", clientId = "not ok!" }).Timely(),
+            HttpStatusCode.BadRequest, ErrorCodes.InvalidInput);
+    }
+
+    [Fact]
+    public async Task Sends_of_one_client_racing_for_a_single_use_invite_all_become_the_same_participant()
+    {
+        var invite = await InviteAsync(new { });
+        var clientId = "redeem-" + Guid.NewGuid().ToString("N");
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
+            jam.Anonymous.PostAsJsonAsync("api/invites/redeem", new { code = invite.Code, displayName = "Finn", clientId }).Timely()));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        var ids = await Task.WhenAll(answers.Select(async a => (await a.Content.ReadFromJsonAsync<DemoSignIn.Response>().Timely())!.ParticipantId));
+        Assert.Single(ids.Distinct());
+        Assert.Single(await EventLog.ReadAsync(jam.Server.JamId, InviteView.StreamIdOf(Invites.HashOf(invite.Code)), "invite_redeemed"));
+    }
+
+    [Fact]
     public async Task An_invite_for_several_is_redeemed_at_most_that_many_times_even_at_once()
     {
         var invite = await InviteAsync(new { kind = "partner", maxUses = 3 });

@@ -24,6 +24,9 @@ export function inviteView(main: HTMLElement, [code]: string[]): void {
     name,
     error,
     submit);
+  // One per visit to the link, kept across resends: a resend after a lost answer (or UNAVAILABLE though the use was
+  // stored) becomes the same participant rather than finding a single-use invite used up.
+  const clientId = crypto.randomUUID().replaceAll("-", "");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     error.textContent = "";
@@ -31,7 +34,7 @@ export function inviteView(main: HTMLElement, [code]: string[]): void {
     name.removeAttribute("aria-invalid");
     submit.disabled = true;
     try {
-      const answer = await post<{ token: string }>("/api/invites/redeem", { code, displayName: name.value });
+      const answer = await post<{ token: string }>("/api/invites/redeem", { code, displayName: name.value, clientId });
       await adoptToken(answer.token);
       location.assign("#/guidelines");
     } catch (failure) {
