@@ -67,10 +67,27 @@ public sealed partial class DrainingLifetime(NodeDrain drain, IHostApplicationLi
 {
     private PosixSignalRegistration[] _signals = [];
 
+    /// <summary>Past the stop timeout, this much more before the process ends itself.</summary>
+    public static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(3);
+
     public Task WaitForStartAsync(CancellationToken cancellationToken)
     {
         _signals = [PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal), PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal)];
+        lifetime.ApplicationStopping.Register(() => _ = ExitIfStuckAsync());
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The host stops waiting for its services after the stop timeout, but a store call on a PostgreSQL that hangs
+    /// ignores cancellation (Npgsql waits for the server), and disposing the store then waits for it too. Nothing is
+    /// acknowledged before its commit, so ending the process then loses nothing acknowledged: it ends, rather than
+    /// waiting for the orchestrator's SIGKILL.
+    /// </summary>
+    private async Task ExitIfStuckAsync()
+    {
+        await Task.Delay(GracefulShutdown.StopTimeout + ExitGrace).ConfigureAwait(false);
+        LogStuck(log, (GracefulShutdown.StopTimeout + ExitGrace).TotalSeconds);
+        Environment.Exit(0);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -113,6 +130,9 @@ public sealed partial class DrainingLifetime(NodeDrain drain, IHostApplicationLi
             }
         });
     }
+
+    [LoggerMessage(LogLevel.Error, "The stop did not finish within {Seconds} s (a call to the store or Redis does not return); exiting now")]
+    private static partial void LogStuck(ILogger logger, double seconds);
 
     [LoggerMessage(LogLevel.Error, "Draining failed; stopping now")]
     private static partial void LogDrainFailed(ILogger logger, Exception ex);
