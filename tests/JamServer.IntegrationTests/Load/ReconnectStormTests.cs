@@ -50,13 +50,7 @@ public sealed class ReconnectStormTests(ITestOutputHelper output)
     public async Task Two_and_a_half_thousand_clients_dropped_at_once_are_all_back_in_time_and_miss_no_acknowledged_post()
     {
         const int Clients = 2500, AdmittedPerSecond = 500;
-        await using var server = new ServerProcess("m" + JamClient.NewId()[..10], new Dictionary<string, string>
-        {
-            ["Jam__PostsPerSecond"] = "100000",
-            ["Jam__PostBurst"] = "100000",
-            ["Jam__Admission__ConnectsPerSecond"] = AdmittedPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Jam__Admission__ConnectBurst"] = "250",
-        });
+        await using var server = StormServer("m", AdmittedPerSecond);
         await server.StartAsync();
         using var log = new StringWriter();
 
@@ -98,13 +92,7 @@ public sealed class ReconnectStormTests(ITestOutputHelper output)
     public async Task Two_thousand_clients_of_a_server_killed_and_started_again_are_all_back_in_time_and_miss_no_acknowledged_post()
     {
         const int Clients = 2000, AdmittedPerSecond = 500;
-        await using var server = new ServerProcess("w" + JamClient.NewId()[..10], new Dictionary<string, string>
-        {
-            ["Jam__PostsPerSecond"] = "100000",
-            ["Jam__PostBurst"] = "100000",
-            ["Jam__Admission__ConnectsPerSecond"] = AdmittedPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Jam__Admission__ConnectBurst"] = "250",
-        });
+        await using var server = StormServer("w", AdmittedPerSecond);
         await server.StartAsync();
         using var log = new StringWriter();
 
@@ -147,4 +135,14 @@ public sealed class ReconnectStormTests(ITestOutputHelper output)
         Assert.True(result.HealthyAfter);
         Assert.True(result.Clean, result.ToMarkdown());
     }
+
+    /// <summary>A server of the storm's own: posts unlimited for the writers, connections admitted at the given pace.</summary>
+    private static ServerProcess StormServer(string prefix, int admittedPerSecond) =>
+        new(prefix + JamClient.NewId()[..10], new Dictionary<string, string>
+        {
+            ["Jam__PostsPerSecond"] = "100000",
+            ["Jam__PostBurst"] = "100000",
+            ["Jam__Admission__ConnectsPerSecond"] = admittedPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Jam__Admission__ConnectBurst"] = "250",
+        });
 }
